@@ -9,7 +9,7 @@ Times are kept twice: as the document's local wall-clock `datetime` (naive, in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Mapping, Optional
 
@@ -230,9 +230,31 @@ class Problem:
 
     def day_date(self, day: int) -> date:
         """The date of horizon day index `day`."""
-        from datetime import timedelta
-
         return self.horizon_start + timedelta(days=day)
+
+    def day_index(self, day: date) -> int:
+        """The horizon index of `day` (negative or >= `num_days` when outside)."""
+        return (day - self.horizon_start).days
+
+    @cached_property
+    def weekends(self) -> tuple[tuple[int, ...], ...]:
+        """The horizon's weekends as tuples of day indexes.
+
+        A weekend is a maximal run of consecutive horizon days whose weekdays are all in
+        `rules.weekend_days` (Saturday and Sunday by default); a run cut by the horizon's
+        edge is still a weekend.
+        """
+        runs: list[tuple[int, ...]] = []
+        current: list[int] = []
+        for d in range(self.num_days):
+            if self.day_date(d).weekday() in self.rules.weekend_days:
+                current.append(d)
+            elif current:
+                runs.append(tuple(current))
+                current = []
+        if current:
+            runs.append(tuple(current))
+        return tuple(runs)
 
 
 @dataclass(frozen=True)
