@@ -26,7 +26,7 @@ def role_counts(assignments: Iterable[Assignment]) -> dict[tuple[str, str], int]
 def coverage_terms(problem: Problem, assignments: Iterable[Assignment]) -> dict[str, float]:
     """Missing and excess persons, and their weighted costs, over every role."""
     counts = role_counts(assignments)
-    terms = {"missing": 0.0, "excess": 0.0, "under_cost": 0.0, "over_cost": 0.0}
+    terms: dict[str, float] = {"missing": 0, "excess": 0, "under_cost": 0.0, "over_cost": 0.0}
     for s in problem.shifts:
         for role in s.roles:
             n = counts.get((s.id, role.name), 0)
@@ -82,6 +82,21 @@ def changes(problem: Problem, assignments: Iterable[Assignment]) -> int:
     if not before:
         return 0
     return len(before ^ {(a.volunteer, a.shift) for a in assignments})
+
+
+def objective_terms(problem: Problem, assignments: Iterable[Assignment]) -> dict[str, float]:
+    """The weighted terms of the objective, by component; their sum is the objective."""
+    assignments = list(assignments)
+    coverage = coverage_terms(problem, assignments)
+    w = problem.weights
+    return {
+        "unfilled": coverage["under_cost"],
+        "overfilled": coverage["over_cost"],
+        "preference": w.preference * preference(problem, assignments),
+        "fairness": w.fairness * fairness(problem, assignments),
+        "continuity": w.continuity * continuity(problem, assignments),
+        "changes": w.change * changes(problem, assignments),
+    }
 
 
 def evaluate(problem: Problem, assignments: Iterable[Assignment]) -> tuple[dict[str, float], float]:

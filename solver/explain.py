@@ -1,0 +1,184 @@
+"""Why roles were left below `need`: reasons a coordinator can act on.
+
+For every short role: how many volunteers qualify at all (skills and levels, groups, areas),
+then, for the most relevant candidates (qualified first, fewest blocking reasons first), why
+each could not take the place. The reasons come from the checker's rule functions
+(`solver.checker.blocking_violations`), so an explanation never disagrees with the checker.
+A qualified volunteer who could be added without breaking a hard rule is named as such: the
+place was left open for the objective, and the sentence says by how much it would change.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Sequence
+
+from solver.checker import AssignmentIndex, blocking_violations, reference_violations
+from solver.checker_objective import objective_terms, role_counts
+from solver.checker_rules import CheckContext, Violation, has_skills, in_role_groups, serves_area
+from solver.domain import Assignment, Problem, Role, Shift, UnfilledRole, Volunteer
+
+#: The rules that decide whether a volunteer qualifies for a role whatever the timetable.
+QUALIFICATION_RULES = (has_skills, in_role_groups, serves_area)
+
+
+def explain_unfilled(
+    problem: Problem, assignments: Sequence[Assignment], *, max_candidates: int = 5
+) -> tuple[UnfilledRole, ...]:
+    """One `UnfilledRole` per role with fewer than `need` people, with its reasons.
+
+    Reasons are English sentences with ids and names: first who qualifies at all, then one
+    sentence per candidate (at most `max_candidates`), then how many more were not listed.
+    """
+    valid = [a for a in assignments if not reference_violations(problem, a, "")]
+    explainer = _Explainer(problem, valid, max_candidates)
+    counts = role_counts(valid)
+    unfilled = []
+    for shift in problem.shifts:
+        for role in shift.roles:
+            n = counts.get((shift.id, role.name), 0)
+            if n < role.need:
+                reasons = explainer.reasons(shift, role)
+                unfilled.append(UnfilledRole(shift.id, role.name, role.need - n, tuple(reasons)))
+    return tuple(unfilled)
+
+
+def label(v: Volunteer) -> str:
+    """``v003 王秀英`` (the bare id when there is no name)."""
+    return f"{v.id} {v.name}" if v.name else v.id
+
+
+class _Explainer:
+    """Explains short roles against one fixed set of assignments."""
+
+    def __init__(self, problem: Problem, assignments: list[Assignment], max_candidates: int) -> None:
+        self.problem = problem
+        self.assignments = assignments
+        self.index = AssignmentIndex(assignments)
+        self.ctx = CheckContext(problem)
+        self.max_candidates = max(0, max_candidates)
+        self.order = {v.id: i for i, v in enumerate(problem.volunteers)}
+
+    def reasons(self, shift: Shift, role: Role) -> list[str]:
+        """The summary of who qualifies, then the candidates' reasons."""
+        inside = {a.volunteer for a in self.index.by_shift.get(shift.id, ()) if a.role == role.name}
+        failures = {v.id: self._qualification_faults(v, shift, role) for v in self.problem.volunteers}
+        reasons = [qualification_summary(self.problem, shift, role, failures)]
+        qualified = [v for v in self.problem.volunteers if not failures[v.id] and v.id not in inside]
+        blocked = {v.id: self._blocking(v, shift, role) for v in qualified}
+        qualified.sort(key=lambda v: (len(blocked[v.id]), self.order[v.id]))
+        shown = qualified[: self.max_candidates]
+        others = sorted((v for v in self.problem.volunteers if failures[v.id]),
+                        key=lambda v: (len(failures[v.id]), _shortfall(v, role), self.order[v.id]))
+        for v in others[: self.max_candidates - len(shown)]:
+            blocked[v.id] = self._blocking(v, shift, role)
+            shown.append(v)
+        for v in shown:
+            reasons.append(self._candidate_sentence(v, shift, role, blocked[v.id]))
+        hidden = qualified[len([v for v in shown if not failures[v.id]]):]
+        free = sum(1 for v in hidden if not blocked[v.id])
+        if free:
+            reasons.append(f"{_count(free, 'more qualified volunteer')} could take it too")
+        stuck = len(hidden) - free
+        if stuck:
+            verb = "is" if stuck == 1 else "are"
+            reasons.append(f"{_count(stuck, 'more qualified volunteer')} {verb} blocked too")
+        return reasons
+
+    def _qualification_faults(self, v: Volunteer, shift: Shift, role: Role) -> list[Violation]:
+        return [x for rule in QUALIFICATION_RULES for x in rule(self.ctx, v, shift, role)]
+
+    def _blocking(self, v: Volunteer, shift: Shift, role: Role) -> list[Violation]:
+        return blocking_violations(self.problem, self.index, v.id, shift.id, role.name, self.ctx)
+
+    def _candidate_sentence(self, v: Volunteer, shift: Shift, role: Role, blocked: list[Violation]) -> str:
+        if blocked:
+            phrases = dict.fromkeys(self._phrase(x, v, shift) for x in blocked)
+            return f"{label(v)}: {'; '.join(phrases)}"
+        return f"{label(v)} could take it without breaking a hard rule; {self._objective_note(v, shift, role)}"
+
+    def _phrase(self, x: Violation, v: Volunteer, shift: Shift) -> str:
+        """A short phrase for violation `x` of candidate `v` in `shift`."""
+        if x.rule == "overlap":
+            other = self.problem.shift_by_id[next(sid for sid in x.shifts if sid != shift.id)]
+            title = f"{other.title}, " if other.title else ""
+            return f"taken by overlapping shift {other.id} ({title}{self.ctx.when(other)})"
+        if x.rule == "one_role_per_shift":
+            roles = sorted(a.role or "" for a in self.index.by_volunteer.get(v.id, ()) if a.shift == shift.id)
+            return f"already in {shift.id} as {', '.join(roles)}"
+        return x.short
+
+    def _objective_note(self, v: Volunteer, shift: Shift, role: Role) -> str:
+        """How the objective would change by adding `v`: why the solver left the place open."""
+        before = objective_terms(self.problem, self.assignments)
+        after = objective_terms(self.problem, self.assignments + [Assignment(v.id, shift.id, role.name)])
+        delta = {k: after[k] - before[k] for k in before if abs(after[k] - before[k]) > 1e-9}
+        total = sum(delta.values())
+        parts = ", ".join(f"{k} {d:+g}" for k, d in delta.items())
+        if total >= 0:
+            return f"the place was left open for the objective (adding would cost {total:+g}: {parts})"
+        return f"adding would improve the objective by {-total:g} ({parts}); the solver did not find it"
+
+
+def qualification_summary(
+    problem: Problem, shift: Shift, role: Role, failures: dict[str, list[Violation]]
+) -> str:
+    """``2 volunteers have baking >= 2`` or ``nobody has baking >= 2 (best: v003 王秀英 has baking 1)``."""
+    requirements = list(_requirements(problem, shift, role))
+    qualified = sum(1 for faults in failures.values() if not faults)
+    where = f"{shift.id}/{role.name}"
+    if not requirements:
+        return f"{_count(qualified)} may take {where} (no skill, group or area needed)"
+    if qualified:
+        wording = " and ".join(singular if qualified == 1 else plural for singular, plural, _ in requirements)
+        return f"{_count(qualified)} {wording} for {where}"
+    notes = []
+    for singular, plural, meets in requirements:
+        count = sum(1 for v in problem.volunteers if meets(v))
+        if count == 0:
+            notes.append(_best_note(problem, role, singular))
+        elif len(requirements) > 1:
+            notes.append(f"{count} {plural}")
+    wording = " and ".join(singular for singular, _, _ in requirements)
+    tail = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
+    return f"nobody {wording} for {where}{tail}"
+
+
+def _requirements(
+    problem: Problem, shift: Shift, role: Role
+) -> Iterator[tuple[str, str, Callable[[Volunteer], bool]]]:
+    """(singular wording, plural wording, test) for each requirement of the role."""
+    for skill, level in sorted(role.skills.items()):
+        yield (f"has {skill} >= {level}", f"have {skill} >= {level}",
+               lambda v, skill=skill, level=level: v.skills.get(skill, 0) >= level)
+    if role.groups is not None:
+        groups = " or ".join(sorted(role.groups))
+        yield f"is in {groups}", f"are in {groups}", lambda v: bool(v.groups & role.groups)
+    area = shift.area
+    if area is not None and any(v.areas is not None and area not in v.areas for v in problem.volunteers):
+        yield (f"serves {area}", f"serve {area}", lambda v: v.areas is None or area in v.areas)
+
+
+def _best_note(problem: Problem, role: Role, singular: str) -> str:
+    """For a skill nobody has at the level: the volunteer closest to it."""
+    for skill, level in role.skills.items():
+        if singular == f"has {skill} >= {level}":
+            best = max(problem.volunteers, key=lambda v: (v.skills.get(skill, 0), -_index(problem, v)),
+                       default=None)
+            if best is None or best.skills.get(skill, 0) == 0:
+                return f"nobody has {skill} at all"
+            return f"best: {label(best)} has {skill} {best.skills[skill]}"
+    return ""
+
+
+def _count(n: int, noun: str = "volunteer") -> str:
+    """``1 volunteer``, ``2 volunteers``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _index(problem: Problem, v: Volunteer) -> int:
+    return problem.volunteers.index(v)
+
+
+def _shortfall(v: Volunteer, role: Role) -> int:
+    """Total skill levels missing for the role (ranks the unqualified)."""
+    return sum(max(0, level - v.skills.get(skill, 0)) for skill, level in role.skills.items())
