@@ -137,7 +137,7 @@ def qualification_summary(
         if count == 0:
             notes.append(_best_note(problem, role, singular))
         elif len(requirements) > 1:
-            notes.append(f"{count} {plural}")
+            notes.append(f"{count} {singular if count == 1 else plural}")
     wording = " and ".join(singular for singular, _, _ in requirements)
     tail = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
     return f"nobody {wording} for {where}{tail}"
@@ -152,7 +152,7 @@ def _requirements(
                lambda v, skill=skill, level=level: v.skills.get(skill, 0) >= level)
     if role.groups is not None:
         groups = " or ".join(sorted(role.groups))
-        yield f"is in {groups}", f"are in {groups}", lambda v: bool(v.groups & role.groups)
+        yield f"is in group {groups}", f"are in group {groups}", lambda v: bool(v.groups & role.groups)
     area = shift.area
     if area is not None and any(v.areas is not None and area not in v.areas for v in problem.volunteers):
         yield (f"serves {area}", f"serve {area}", lambda v: v.areas is None or area in v.areas)
