@@ -25,12 +25,12 @@ HORIZON_END = "2026-12-13"
 
 
 def _apply(base: dict, overrides: dict) -> dict:
-    """`base` with `overrides` applied (`REMOVE` deletes a key)."""
+    """`base` with (copies of) `overrides` applied; `REMOVE` deletes a key."""
     for key, value in overrides.items():
         if value is REMOVE:
             base.pop(key, None)
         else:
-            base[key] = value
+            base[key] = copy.deepcopy(value)
     return base
 
 
@@ -81,11 +81,11 @@ def make_doc(**overrides: Any) -> dict:
         "volunteers": default_volunteers(),
         "shifts": default_shifts(),
     }
-    return _apply(doc, copy.deepcopy(overrides))
+    return _apply(doc, overrides)
 
 
 def make_solution_doc(assignments: list[dict], **overrides: Any) -> dict:
     """A minimal solution document with the given assignments."""
     doc = {"format": "volunteer-schedule-solution/1", "status": "feasible",
            "assignments": assignments}
-    return _apply(doc, copy.deepcopy(overrides))
+    return _apply(doc, overrides)
