@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from solver.checker_objective import evaluate
 from solver.checker_rules import (
@@ -137,7 +137,7 @@ def blocking_violations(
 
 def blocking_reasons(
     problem: Problem,
-    assignments: Sequence[Assignment] | Iterable[Assignment],
+    assignments: Iterable[Assignment],
     volunteer_id: str,
     shift_id: str,
     role_name: str,

@@ -367,7 +367,8 @@ def forbidden_successions(ctx: CheckContext, v: Volunteer, shifts: Sequence[Shif
                     yield Violation("succession", ctx.who(v),
                                     f"{a.id} ({a.activity}) on {a.start.date()} is followed by {b.id}"
                                     f" ({b.activity}) the next day: forbidden succession"
-                                    f" {rule.from_activity} -> {rule.to_activity}", v.id, (a.id, b.id))
+                                    f" {rule.from_activity} -> {rule.to_activity}", v.id, (a.id, b.id),
+                                    f"forbidden succession {rule.from_activity} -> {rule.to_activity}")
 
 
 VOLUNTEER_RULES: tuple[VolunteerRule, ...] = (
@@ -425,13 +426,11 @@ def _people_by_role(assigned: Iterable[Assignment]) -> dict[str, set[str]]:
 
 
 def _ordered_pairs(shifts: Sequence[Shift]) -> Iterator[tuple[Shift, Shift]]:
-    """Pairs (a, b) of non-overlapping shifts with a ending before b starts."""
+    """Pairs (a, b) of non-overlapping shifts with a ending before b starts (`shifts` sorted by start)."""
     for i, a in enumerate(shifts):
         for b in shifts[i + 1:]:
             if b.start_min >= a.end_min:
                 yield a, b
-            elif a.start_min >= b.end_min:  # unreachable with shifts sorted by start
-                yield b, a
 
 
 def _runs(ctx: CheckContext, shifts: Sequence[Shift], *, working: bool) -> list[tuple[int, int]]:

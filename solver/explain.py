@@ -10,6 +10,7 @@ place was left open for the objective, and the sentence says by how much it woul
 
 from __future__ import annotations
 
+import heapq
 from typing import Callable, Iterator, Sequence
 
 from solver.checker import AssignmentIndex, blocking_violations, reference_violations
@@ -57,24 +58,25 @@ class _Explainer:
         self.ctx = CheckContext(problem)
         self.max_candidates = max(0, max_candidates)
         self.order = {v.id: i for i, v in enumerate(problem.volunteers)}
+        self._faults: dict[tuple, dict[str, int]] = {}
 
     def reasons(self, shift: Shift, role: Role) -> list[str]:
         """The summary of who qualifies, then the candidates' reasons."""
         inside = {a.volunteer for a in self.index.by_shift.get(shift.id, ()) if a.role == role.name}
-        failures = {v.id: self._qualification_faults(v, shift, role) for v in self.problem.volunteers}
-        reasons = [qualification_summary(self.problem, shift, role, failures)]
-        qualified = [v for v in self.problem.volunteers if not failures[v.id] and v.id not in inside]
+        faults = self._fault_counts(shift, role)
+        reasons = [qualification_summary(self.problem, shift, role, faults, len(inside))]
+        outside = [v for v in self.problem.volunteers if v.id not in inside]
+        qualified = [v for v in outside if not faults[v.id]]
         blocked = {v.id: self._blocking(v, shift, role) for v in qualified}
         qualified.sort(key=lambda v: (len(blocked[v.id]), self.order[v.id]))
         shown = qualified[: self.max_candidates]
-        others = sorted((v for v in self.problem.volunteers if failures[v.id]),
-                        key=lambda v: (len(failures[v.id]), _shortfall(v, role), self.order[v.id]))
-        for v in others[: self.max_candidates - len(shown)]:
+        hidden = qualified[len(shown):]
+        closest = heapq.nsmallest(self.max_candidates - len(shown), (v for v in outside if faults[v.id]),
+                                  key=lambda v: (faults[v.id], _shortfall(v, role), self.order[v.id]))
+        for v in closest:
             blocked[v.id] = self._blocking(v, shift, role)
-            shown.append(v)
-        for v in shown:
+        for v in shown + closest:
             reasons.append(self._candidate_sentence(v, shift, role, blocked[v.id]))
-        hidden = qualified[len([v for v in shown if not failures[v.id]]):]
         free = sum(1 for v in hidden if not blocked[v.id])
         if free:
             reasons.append(f"{_count(free, 'more qualified volunteer')} could take it too")
@@ -84,8 +86,19 @@ class _Explainer:
             reasons.append(f"{_count(stuck, 'more qualified volunteer')} {verb} blocked too")
         return reasons
 
-    def _qualification_faults(self, v: Volunteer, shift: Shift, role: Role) -> list[Violation]:
-        return [x for rule in QUALIFICATION_RULES for x in rule(self.ctx, v, shift, role)]
+    def _fault_counts(self, shift: Shift, role: Role) -> dict[str, int]:
+        """Per volunteer, how many qualification rules the role breaks (0: qualified).
+
+        They depend only on the role's skills and groups and the shift's area, so roles
+        alike share one computation.
+        """
+        key = (tuple(sorted(role.skills.items())), role.groups, shift.area)
+        counts = self._faults.get(key)
+        if counts is None:
+            counts = {v.id: sum(1 for rule in QUALIFICATION_RULES for _ in rule(self.ctx, v, shift, role))
+                      for v in self.problem.volunteers}
+            self._faults[key] = counts
+        return counts
 
     def _blocking(self, v: Volunteer, shift: Shift, role: Role) -> list[Violation]:
         return blocking_violations(self.problem, self.index, v.id, shift.id, role.name, self.ctx)
@@ -99,13 +112,20 @@ class _Explainer:
     def _phrase(self, x: Violation, v: Volunteer, shift: Shift) -> str:
         """A short phrase for violation `x` of candidate `v` in `shift`."""
         if x.rule == "overlap":
-            other = self.problem.shift_by_id[next(sid for sid in x.shifts if sid != shift.id)]
+            other = self._other(x, shift)
             title = f"{other.title}, " if other.title else ""
             return f"taken by overlapping shift {other.id} ({title}{self.ctx.when(other)})"
+        if x.rule == "succession":
+            other = self._other(x, shift)
+            return f"{x.short} with {other.id} on {other.start.date()}"
         if x.rule == "one_role_per_shift":
             roles = sorted(a.role or "" for a in self.index.by_volunteer.get(v.id, ()) if a.shift == shift.id)
             return f"already in {shift.id} as {', '.join(roles)}"
         return x.short
+
+    def _other(self, x: Violation, shift: Shift) -> Shift:
+        """The shift of a pairwise violation that is not the candidate's."""
+        return self.problem.shift_by_id[next(sid for sid in x.shifts if sid != shift.id)]
 
     def _objective_note(self, v: Volunteer, shift: Shift, role: Role) -> str:
         """How the objective would change by adding `v`: why the solver left the place open."""
@@ -120,17 +140,22 @@ class _Explainer:
 
 
 def qualification_summary(
-    problem: Problem, shift: Shift, role: Role, failures: dict[str, list[Violation]]
+    problem: Problem, shift: Shift, role: Role, faults: dict[str, int], inside: int = 0
 ) -> str:
-    """``2 volunteers have baking >= 2`` or ``nobody has baking >= 2 (best: v003 王秀英 has baking 1)``."""
+    """``2 volunteers have baking >= 2`` or ``nobody has baking >= 2 (best: v003 王秀英 has baking 1)``.
+
+    `faults` counts the qualification rules each volunteer breaks; `inside` how many people
+    the role already has.
+    """
     requirements = list(_requirements(problem, shift, role))
-    qualified = sum(1 for faults in failures.values() if not faults)
+    qualified = sum(1 for n in faults.values() if not n)
     where = f"{shift.id}/{role.name}"
+    already = f"; {inside} already in it" if inside else ""
     if not requirements:
-        return f"{_count(qualified)} may take {where} (no skill, group or area needed)"
+        return f"{_count(qualified)} may take {where} (no skill, group or area needed{already})"
     if qualified:
         wording = " and ".join(singular if qualified == 1 else plural for singular, plural, _ in requirements)
-        return f"{_count(qualified)} {wording} for {where}"
+        return f"{_count(qualified)} {wording} for {where}" + (f" ({already[2:]})" if inside else "")
     notes = []
     for singular, plural, meets in requirements:
         count = sum(1 for v in problem.volunteers if meets(v))

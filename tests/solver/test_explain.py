@@ -51,12 +51,13 @@ def baker(vid: str = "v1", **fields: Any) -> dict:
 
 
 def test_counts_the_qualified_volunteers() -> None:
-    vols = [baker("v1"), baker("v2"), make_volunteer("v3", skills={"baking": 1})]
-    # Everyone is busy elsewhere, so the role stays open.
-    vols = [dict(v, days_off=["2026-12-07"]) for v in vols]
-    u = only(explain_unfilled(problem(vols, [class_shift()]), []))
+    vols = [baker("v1"), baker("v2"), baker("v3"), make_volunteer("v4", skills={"baking": 1})]
+    # Everyone but v1 has the day off, so the role (need 2) stays short.
+    vols = [dict(v, days_off=["2026-12-07"]) if v["id"] != "v1" else v for v in vols]
+    roles = [make_role("instructor", 2, skills=BAKING)]
+    u = only(explain_unfilled(problem(vols, [class_shift(roles=roles)]), [A("v1", "s1", "instructor")]))
     assert (u.shift, u.role, u.missing) == ("s1", "instructor", 1)
-    assert u.reasons[0] == "2 volunteers have baking >= 2 for s1/instructor"
+    assert u.reasons[0] == "3 volunteers have baking >= 2 for s1/instructor (1 already in it)"
 
 
 def test_nobody_has_the_level_names_the_best() -> None:
@@ -165,6 +166,13 @@ def test_rest_gap_to_another_shift() -> None:
     assert candidate_line(u, "v1") == "v1: only 30 minutes of rest between s1 and s2 < min_rest_minutes 60"
 
 
+def test_forbidden_succession_names_the_other_shift() -> None:
+    shifts = [class_shift(), duty("s2", "2026-12-08T07:00", "2026-12-08T08:00")]
+    p = problem([baker("v1")], shifts, rules={"forbidden_successions": [{"from": "baking-class", "to": "duty"}]})
+    u = only(explain_unfilled(p, [A("v1", "s2", "helper")]))
+    assert candidate_line(u, "v1") == "v1: forbidden succession baking-class -> duty with s2 on 2026-12-08"
+
+
 def test_forbidden_withdrew() -> None:
     p = problem([baker("v1")], [class_shift()], forbidden=[{"volunteer": "v1", "shift": "s1"}])
     u = only(explain_unfilled(p, []))
@@ -213,6 +221,7 @@ def test_only_short_roles_with_the_missing_count() -> None:
     explained = explain_unfilled(problem(vols, [class_shift(roles=roles)]),
                                  [A("v1", "s1", "instructor"), A("v2", "s1", "assistant")])
     assert [(u.shift, u.role, u.missing) for u in explained] == [("s1", "assistant", 2)]
+    assert explained[0].reasons[0] == "2 volunteers may take s1/assistant (no skill, group or area needed; 1 already in it)"
     # Both volunteers are already in the shift; nobody is left to take it.
     assert explained[0].reasons[1:] == ("v1: already in s1 as instructor",)
 
