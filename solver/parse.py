@@ -816,7 +816,8 @@ class _References:
         self.role_names: dict[str, set[str]] = {sid: set() for sid in shifts}
         raw_shifts = top.get("shifts")
         for raw in raw_shifts if isinstance(raw_shifts, list) else ():
-            if not isinstance(raw, dict) or raw.get("id") not in self.role_names:
+            if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) \
+                    or raw["id"] not in self.role_names:
                 continue
             roles = raw.get("roles")
             for role in roles if isinstance(roles, list) else ():

@@ -449,7 +449,7 @@ interesting_values = st.sampled_from([
     "2026-12-07", "2026-12-07T09:00", "2026-12-14T09:00", "2026-02-30", "2026-12-07T25:00",
     "v1", "v2", "s1", "s2", "teacher", "helper", "Europe/Berlin", [], {}, ["a"],
     ["2026-12-07T08:00", "2026-12-07T07:00"], {"weight": 1}, {"activity": "duty"},
-]) | json_values
+]).map(copy.deepcopy) | json_values  # copies: mutations must not edit the shared samples
 
 
 def rich_doc() -> dict:
