@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solver.checker import blocking_reasons, check
 from solver.domain import Assignment as A
 from solver.domain import Problem
 from solver.parse import parse_problem
-from tests.solver.docs import make_doc, make_role, make_shift, make_volunteer
+from tests.solver.docs import REMOVE, make_doc, make_role, make_shift, make_volunteer
 
 
 def problem(volunteers: list[dict], shifts: list[dict], **rest: Any) -> Problem:
@@ -457,3 +459,60 @@ def test_blocking_reasons_names_shift_rules_and_unknown_roles() -> None:
     assert blocking_reasons(p, [], "v1", "s1", "a") == ["s1: student v1 without a supervisor from social_worker"]
     assert blocking_reasons(p, [], "v1", "s1", "cook") == [
         "candidate (v1 in s1 as cook): shift s1 has no role cook (roles: a, b)"]
+
+
+# --- blocking_reasons agrees with check --------------------------------------------------------
+
+_DAYS = ("2026-12-07", "2026-12-08", "2026-12-09")
+
+
+@st.composite
+def small_problems(draw: st.DrawFn) -> Problem:
+    """Random small valid problems that exercise every hard rule (never min_minutes_strict
+    or fixed, so that an empty plan is valid)."""
+    limit_keys = st.fixed_dictionaries({}, optional={
+        "max_shifts_per_day": st.integers(1, 2), "max_shifts": st.integers(1, 3),
+        "max_shifts_per_activity": st.just({"duty": 1}), "max_minutes": st.integers(240, 400),
+        "min_minutes": st.integers(60, 240), "min_rest_minutes": st.integers(0, 120),
+        "max_consecutive_days": st.integers(2, 3), "min_consecutive_days": st.integers(1, 2),
+        "min_consecutive_days_off": st.integers(1, 2), "max_weekends": st.just(0)})
+    volunteers = [
+        make_volunteer(f"v{i}", groups=draw(st.lists(st.sampled_from(["student", "social_worker"]), unique=True)),
+                       skills={"baking": draw(st.integers(1, 2))}, limits=draw(limit_keys),
+                       days_off=draw(st.lists(st.sampled_from(_DAYS), max_size=1)),
+                       unavailable=[[f"{_DAYS[0]}T12:00", f"{_DAYS[0]}T13:00"]] if draw(st.booleans()) else [],
+                       available=draw(st.sampled_from([REMOVE, [[f"{d}T08:00", f"{d}T12:00"] for d in _DAYS]])),
+                       areas=draw(st.sampled_from([REMOVE, ["north"]])))
+        for i in range(draw(st.integers(1, 4)))]
+    shifts = []
+    for i in range(draw(st.integers(1, 6))):
+        date = draw(st.sampled_from(_DAYS + ("2026-12-12",)))
+        start = draw(st.integers(8, 12))
+        roles = [make_role("helper", draw(st.integers(0, 2)), max=2),
+                 make_role("cook", 1, skills={"baking": 2}, groups=["student"])]
+        supervision = [{"group": "student", "by": ["social_worker"]}] if draw(st.booleans()) else []
+        end = f"{start + draw(st.integers(1, 3)):02d}:{draw(st.sampled_from(['00', '30']))}"
+        shifts.append(make_shift(f"s{i}", f"{date}T{start:02d}:00", f"{date}T{end}",
+                                 activity=draw(st.sampled_from(["duty", "class"])), roles=roles,
+                                 venue=draw(st.sampled_from(["hall", "station", REMOVE])),
+                                 area=draw(st.sampled_from(["north", "south", REMOVE])), supervision=supervision))
+    forbidden = [{"volunteer": "v0", "shift": "s0"}] if draw(st.booleans()) else []
+    return parse_problem(make_doc(volunteers=volunteers, shifts=shifts, forbidden=forbidden,
+                                  rules={"travel_minutes": 30,
+                                         "forbidden_successions": [{"from": "class", "to": "duty"}]}))
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=small_problems(), data=st.data())
+def test_blocking_reasons_empty_exactly_when_the_addition_passes_check(p: Problem, data: st.DataObject) -> None:
+    triples = [(v.id, s.id, r.name) for v in p.volunteers for s in p.shifts for r in s.roles]
+    plan: list[A] = []
+    for vid, sid, role in data.draw(st.permutations(triples)):
+        candidate = A(vid, sid, role)
+        reasons = blocking_reasons(p, plan, vid, sid, role)
+        after = check(p, plan + [candidate])
+        assert (not reasons) == after.ok, (reasons, after.violations)
+        assert set(reasons) <= set(after.violations)
+        if not reasons:
+            plan.append(candidate)
+    assert check(p, plan).ok
