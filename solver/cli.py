@@ -108,6 +108,8 @@ def _load_problem(path: str) -> Problem:
 def run_solve(args: argparse.Namespace) -> int:
     """``solve``: write the solution document; a one-line summary goes to standard error."""
     problem = _load_problem(args.problem)  # validated before the engine is even imported
+    if args.output is not None:
+        _check_writable(args.output)  # before a long solve, not after it
     from solver.engine import solve  # lazily: `check` must not need the model's code
 
     solution = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
@@ -121,6 +123,17 @@ def run_solve(args: argparse.Namespace) -> int:
     for conflict in solution.conflicts:
         print(f"conflict: {conflict}", file=sys.stderr)
     return EXIT_OK if solution.status in (OPTIMAL, FEASIBLE) else EXIT_FAILED
+
+
+def _check_writable(path: str) -> None:
+    """Fail early when `path` cannot be written: its folder is missing or read-only."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ProblemError([f"{path}: cannot write: is a directory"])
+    if not os.path.isdir(directory):
+        raise ProblemError([f"{path}: cannot write: no folder {directory}"])
+    if not os.access(directory, os.W_OK):
+        raise ProblemError([f"{path}: cannot write: folder {directory} is read-only"])
 
 
 def _write_atomically(path: str, text: str) -> None:
