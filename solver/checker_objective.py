@@ -7,6 +7,7 @@ shift) pair counts once even if listed twice; `n(s, r)` counts distinct people.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Iterable
 
@@ -56,13 +57,10 @@ def minutes_by_volunteer(problem: Problem, assignments: Iterable[Assignment]) ->
 
 
 def fairness(problem: Problem, assignments: Iterable[Assignment]) -> float:
-    """Sum over volunteers of ((m + h) / 60)^2 - (h / 60)^2, exactly in floating point."""
+    """Sum over volunteers of ((m + h) / 60)^2 - (h / 60)^2 (terms as the spec writes them, summed with fsum)."""
     minutes = minutes_by_volunteer(problem, assignments)
-    total = 0.0
-    for v in problem.volunteers:
-        m, h = minutes.get(v.id, 0), v.history_minutes
-        total += ((m + h) / 60) ** 2 - (h / 60) ** 2
-    return total
+    return math.fsum(((minutes.get(v.id, 0) + v.history_minutes) / 60) ** 2 - (v.history_minutes / 60) ** 2
+                     for v in problem.volunteers)
 
 
 def continuity(problem: Problem, assignments: Iterable[Assignment]) -> int:
@@ -112,9 +110,9 @@ def evaluate(problem: Problem, assignments: Iterable[Assignment]) -> tuple[dict[
         "changes": changes(problem, assignments),
     }
     w = problem.weights
-    objective = (coverage["under_cost"] + coverage["over_cost"]
-                 + w.preference * components["preference"]
-                 + w.fairness * components["fairness"]
-                 + w.continuity * components["continuity"]
-                 + w.change * components["changes"])
+    objective = math.fsum([coverage["under_cost"], coverage["over_cost"],
+                           w.preference * components["preference"],
+                           w.fairness * components["fairness"],
+                           w.continuity * components["continuity"],
+                           w.change * components["changes"]])
     return components, objective

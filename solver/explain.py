@@ -11,7 +11,8 @@ place was left open for the objective, and the sentence says by how much it woul
 from __future__ import annotations
 
 import heapq
-from typing import Callable, Iterator, Sequence
+import math
+from typing import Callable, Iterator, NamedTuple, Optional, Sequence
 
 from solver.checker import AssignmentIndex, blocking_violations, reference_violations
 from solver.checker_objective import objective_terms, role_counts
@@ -59,6 +60,7 @@ class _Explainer:
         self.max_candidates = max(0, max_candidates)
         self.order = {v.id: i for i, v in enumerate(problem.volunteers)}
         self._faults: dict[tuple, dict[str, int]] = {}
+        self._terms: dict[str, float] | None = None
 
     def reasons(self, shift: Shift, role: Role) -> list[str]:
         """The summary of who qualifies, then the candidates' reasons."""
@@ -129,14 +131,18 @@ class _Explainer:
 
     def _objective_note(self, v: Volunteer, shift: Shift, role: Role) -> str:
         """How the objective would change by adding `v`: why the solver left the place open."""
-        before = objective_terms(self.problem, self.assignments)
+        if self._terms is None:
+            self._terms = objective_terms(self.problem, self.assignments)
+        before = self._terms
         after = objective_terms(self.problem, self.assignments + [Assignment(v.id, shift.id, role.name)])
         delta = {k: after[k] - before[k] for k in before if abs(after[k] - before[k]) > 1e-9}
-        total = sum(delta.values())
-        parts = ", ".join(f"{k} {d:+g}" for k, d in delta.items())
+        total = math.fsum(delta.values())
+        parts = ", ".join(f"{k} {_signed(d)}" for k, d in delta.items())
+        if not delta:
+            return "adding would not change the objective"
         if total >= 0:
-            return f"the place was left open for the objective (adding would cost {total:+g}: {parts})"
-        return f"adding would improve the objective by {-total:g} ({parts}); the solver did not find it"
+            return f"the place was left open for the objective (adding would cost {_signed(total)}: {parts})"
+        return f"adding would improve the objective by {_signed(-total)[1:]} ({parts}); the solver did not find it"
 
 
 def qualification_summary(
@@ -154,54 +160,60 @@ def qualification_summary(
     if not requirements:
         return f"{_count(qualified)} may take {where} (no skill, group or area needed{already})"
     if qualified:
-        wording = " and ".join(singular if qualified == 1 else plural for singular, plural, _ in requirements)
+        wording = " and ".join(r.singular if qualified == 1 else r.plural for r in requirements)
         return f"{_count(qualified)} {wording} for {where}" + (f" ({already[2:]})" if inside else "")
     notes = []
-    for singular, plural, meets in requirements:
-        count = sum(1 for v in problem.volunteers if meets(v))
-        if count == 0:
-            notes.append(_best_note(problem, role, singular))
+    for requirement in requirements:
+        count = sum(1 for v in problem.volunteers if requirement.meets(v))
+        if count == 0 and requirement.skill is not None:
+            notes.append(_best_note(problem, requirement.skill))
         elif len(requirements) > 1:
-            notes.append(f"{count} {singular if count == 1 else plural}")
-    wording = " and ".join(singular for singular, _, _ in requirements)
-    tail = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
+            notes.append(f"{count} {requirement.singular if count == 1 else requirement.plural}")
+    wording = " and ".join(r.singular for r in requirements)
+    tail = f" ({'; '.join(notes)})" if notes else ""
     return f"nobody {wording} for {where}{tail}"
 
 
-def _requirements(
-    problem: Problem, shift: Shift, role: Role
-) -> Iterator[tuple[str, str, Callable[[Volunteer], bool]]]:
-    """(singular wording, plural wording, test) for each requirement of the role."""
+class _Requirement(NamedTuple):
+    """One requirement of a role, worded for one volunteer and for several."""
+
+    singular: str
+    plural: str
+    meets: Callable[[Volunteer], bool]
+    skill: Optional[str] = None
+
+
+def _requirements(problem: Problem, shift: Shift, role: Role) -> Iterator[_Requirement]:
+    """The role's skills, its groups, and the shift's area when someone does not serve it."""
     for skill, level in sorted(role.skills.items()):
-        yield (f"has {skill} >= {level}", f"have {skill} >= {level}",
-               lambda v, skill=skill, level=level: v.skills.get(skill, 0) >= level)
-    if role.groups is not None:
-        groups = " or ".join(sorted(role.groups))
-        yield f"is in group {groups}", f"are in group {groups}", lambda v: bool(v.groups & role.groups)
+        yield _Requirement(f"has {skill} >= {level}", f"have {skill} >= {level}",
+                           lambda v, skill=skill, level=level: v.skills.get(skill, 0) >= level, skill)
+    groups = role.groups
+    if groups is not None:
+        wanted = " or ".join(sorted(groups))
+        yield _Requirement(f"is in group {wanted}", f"are in group {wanted}", lambda v: bool(v.groups & groups))
     area = shift.area
     if area is not None and any(v.areas is not None and area not in v.areas for v in problem.volunteers):
-        yield (f"serves {area}", f"serve {area}", lambda v: v.areas is None or area in v.areas)
+        yield _Requirement(f"serves {area}", f"serve {area}", lambda v: v.areas is None or area in v.areas)
 
 
-def _best_note(problem: Problem, role: Role, singular: str) -> str:
-    """For a skill nobody has at the level: the volunteer closest to it."""
-    for skill, level in role.skills.items():
-        if singular == f"has {skill} >= {level}":
-            best = max(problem.volunteers, key=lambda v: (v.skills.get(skill, 0), -_index(problem, v)),
-                       default=None)
-            if best is None or best.skills.get(skill, 0) == 0:
-                return f"nobody has {skill} at all"
-            return f"best: {label(best)} has {skill} {best.skills[skill]}"
-    return ""
+def _best_note(problem: Problem, skill: str) -> str:
+    """For a skill nobody has at the level wanted: the first volunteer with the highest level."""
+    best = max(problem.volunteers, key=lambda v: v.skills.get(skill, 0), default=None)
+    if best is None or best.skills.get(skill, 0) == 0:
+        return f"nobody has {skill} at all"
+    return f"best: {label(best)} has {skill} {best.skills[skill]}"
+
+
+def _signed(x: float) -> str:
+    """``+1012.5``, ``-1000``: a signed number with at most two decimals."""
+    text = f"{x:+.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _count(n: int, noun: str = "volunteer") -> str:
     """``1 volunteer``, ``2 volunteers``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _index(problem: Problem, v: Volunteer) -> int:
-    return problem.volunteers.index(v)
 
 
 def _shortfall(v: Volunteer, role: Role) -> int:

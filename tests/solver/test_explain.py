@@ -212,6 +212,14 @@ def test_free_candidate_that_would_improve_the_objective() -> None:
                                        " the objective by 996 (unfilled -1000, fairness +4); the solver did not find it")
 
 
+def test_free_candidate_at_no_cost() -> None:
+    roles = [make_role("instructor", 1, skills=BAKING, under_weight=0)]
+    p = problem([baker("v1")], [class_shift(roles=roles)], weights={"fairness": 0})
+    u = only(explain_unfilled(p, []))
+    assert candidate_line(u, "v1") == ("v1 could take it without breaking a hard rule;"
+                                       " adding would not change the objective")
+
+
 # --- which roles, which candidates -------------------------------------------------------------
 
 
