@@ -173,9 +173,8 @@ def one_role_per_shift(ctx: CheckContext, s: Shift, assigned: Sequence[Assignmen
             detail = f"in {len(distinct)} roles of {s.id} ({', '.join(distinct)})"
         else:
             detail = f"listed {len(roles)} times in {s.id}/{distinct[0]}"
-        others = ", ".join(r for r in distinct)
         yield Violation("one_role_per_shift", ctx.who(v), detail, vid, (s.id,),
-                        f"already in {s.id} as {others}")
+                        f"already in {s.id} as {', '.join(distinct)}")
 
 
 def role_max(ctx: CheckContext, s: Shift, assigned: Sequence[Assignment]) -> Iterator[Violation]:
