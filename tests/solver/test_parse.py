@@ -20,7 +20,14 @@ from solver.parse import (
     parse_problem,
     parse_solution,
 )
-from tests.solver.docs import REMOVE, make_doc, make_role, make_shift, make_solution_doc, make_volunteer
+from tests.solver.docs import (
+    REMOVE,
+    make_doc,
+    make_role,
+    make_shift,
+    make_solution_doc,
+    make_volunteer,
+)
 
 HERE = Path(__file__).parent
 INVALID = HERE / "invalid"
