@@ -115,14 +115,24 @@ def run_solve(args: argparse.Namespace) -> int:
     solution = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     text = json.dumps(solution.to_document(), ensure_ascii=False, indent=2, allow_nan=False)
     if args.output is None:
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
+        _write_stdout_utf8(text + "\n")
     else:
         _write_atomically(args.output, text + "\n")
     print(_summary(solution), file=sys.stderr)
     for conflict in solution.conflicts:
         print(f"conflict: {conflict}", file=sys.stderr)
     return EXIT_OK if solution.status in (OPTIMAL, FEASIBLE) else EXIT_FAILED
+
+
+def _write_stdout_utf8(text: str) -> None:
+    """Write `text` to standard output as UTF-8, whatever the locale's encoding is."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a replaced text-only stream
+        sys.stdout.write(text)
+    else:
+        binary.write(text.encode("utf-8"))
+        binary.flush()
 
 
 def _check_writable(path: str) -> None:

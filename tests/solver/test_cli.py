@@ -144,6 +144,18 @@ def test_solve_writes_a_valid_solution_document_to_stdout(tmp_path):
     assert f"status {solution.status}" in result.stderr
 
 
+def test_solve_writes_utf8_to_stdout_even_in_an_ascii_locale(tmp_path):
+    doc = make_doc(volunteers=[make_volunteer("志愿者-1")],
+                   shifts=[make_shift("书法课", roles=[make_role("老师", 1)])])
+    result = subprocess.run(
+        [sys.executable, "-m", "solver", "solve", write(tmp_path / "p.json", doc), *SOLVE_ARGS],
+        cwd=ROOT, capture_output=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    solution = json.loads(result.stdout.decode("utf-8"))
+    assert solution["assignments"] == [{"volunteer": "志愿者-1", "shift": "书法课", "role": "老师"}]
+
+
 def test_solve_writes_utf8_without_escapes_to_the_output_file(tmp_path, capsys):
     doc = make_doc(volunteers=[make_volunteer("志愿者-1", name="李明", groups=["student"])],
                    shifts=[make_shift("书法课", roles=[make_role("老师", 2)])])
