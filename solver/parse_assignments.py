@@ -8,6 +8,7 @@ from typing import Mapping, Optional
 from solver.domain import Assignment, Problem, Role, Shift, Volunteer
 from solver.parse_reader import Reader, key_path, quote
 
+
 class References:
     """Ids and role names that assignments may name (also those of entries with faults)."""
 
