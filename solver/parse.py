@@ -112,8 +112,6 @@ def _parse_problem(reader: Reader, doc: object) -> Optional[Problem]:
 
 
 @lru_cache(maxsize=1)
-
-
 def _known_timezones() -> frozenset[str]:
     """The IANA zone names that zoneinfo can load here."""
     return frozenset(available_timezones())
