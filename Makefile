@@ -2,18 +2,26 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
+PYBABEL := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup run test test-solver bench worker clean
+.PHONY: setup run test test-solver bench worker clean translations i18n-update
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed translations
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
+
+# Create the database schema (or upgrade it), load the demo community into an empty
+# database, and serve on http://127.0.0.1:5000.
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest
@@ -26,3 +34,32 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# ---------------------------------------------------------------- translations
+# One catalogue per area: web/<area>/translations/zh_Hans/LC_MESSAGES/messages.po.
+# `make translations` compiles them all (.mo files are not committed);
+# `make i18n-update AREA=volunteer` extracts the area's strings into its catalogue.
+I18N_KEYWORDS := -k _l -k lazy_gettext
+I18N_SOURCES_main := web/main web/__init__.py web/context.py web/i18n.py web/templates/main \
+	web/templates/errors web/templates/base.html web/templates/_header.html \
+	web/templates/_flashes.html web/templates/_form.html
+I18N_SOURCES_auth := web/auth web/templates/auth scheduler/accounts.py scheduler/communities.py
+I18N_CATALOGUES := $(wildcard web/*/translations/*/LC_MESSAGES/messages.po)
+
+translations: $(I18N_CATALOGUES:.po=.mo)
+
+%.mo: %.po $(VENV)/.installed
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+i18n-update: $(VENV)/.installed
+	@test -n "$(AREA)" || (echo "usage: make i18n-update AREA=<area> [SOURCES='more/paths']"; exit 2)
+	$(PYBABEL) extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output \
+		-o web/$(AREA)/translations/messages.pot \
+		$(or $(I18N_SOURCES_$(AREA)),web/$(AREA) web/templates/$(AREA)) $(SOURCES)
+	if [ -f web/$(AREA)/translations/zh_Hans/LC_MESSAGES/messages.po ]; then \
+		$(PYBABEL) update --no-fuzzy-matching -i web/$(AREA)/translations/messages.pot \
+			-d web/$(AREA)/translations -l zh_Hans; \
+	else \
+		$(PYBABEL) init -i web/$(AREA)/translations/messages.pot -d web/$(AREA)/translations -l zh_Hans; \
+	fi
+	@echo "now translate the empty msgstr entries in web/$(AREA)/translations/zh_Hans/LC_MESSAGES/messages.po"

@@ -40,9 +40,22 @@ from scheduler.models import (
 log = logging.getLogger(__name__)
 
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
-_hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def _hasher() -> PasswordHasher:
+    """The app's argon2id hasher (its cost is configurable; tests make it cheap)."""
+    extension = current_app.extensions.setdefault("password_hasher", {})
+    if "hasher" not in extension:
+        config = current_app.config
+        hasher = PasswordHasher(
+            time_cost=config["ARGON2_TIME_COST"],
+            memory_cost=config["ARGON2_MEMORY_COST_KIB"],
+            parallelism=config["ARGON2_PARALLELISM"],
+        )
+        extension["hasher"] = hasher
+        # Verified against when an account does not exist, so timing does not reveal it.
+        extension["dummy_hash"] = hasher.hash("not a real password")
+    return extension["hasher"]
 
 
 class AccountError(ValueError):
@@ -105,7 +118,7 @@ def check_password_strength(password: str) -> None:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def user_by_mobile(mobile: str) -> Optional[User]:
@@ -200,10 +213,10 @@ def set_password(user: User, password: str) -> None:
 def verify_password(user: User, password: str) -> bool:
     """True when `password` is the user's; upgrades an outdated hash in place."""
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return True
 
@@ -243,7 +256,7 @@ def authenticate(mobile: str, password: str, *, address: str) -> Optional[User]:
 
 def _spend_equal_time(password: str) -> None:
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        _hasher().verify(current_app.extensions["password_hasher"]["dummy_hash"], password)
     except VerificationError:
         pass
 

@@ -53,6 +53,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": translation_directories(),
         "LANGUAGES": {"zh_Hans": "中文", "en": "English"},
         "PASSWORD_MIN_LENGTH": 8,
+        # argon2id cost (argon2-cffi's RFC 9106 low-memory defaults).
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST_KIB": 65536,
+        "ARGON2_PARALLELISM": 4,
         # Failed log-ins allowed per account and per client address in the window.
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,

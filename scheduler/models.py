@@ -648,6 +648,30 @@ class Shift(db.Model):
         Index("ix_shifts_community_week", "community_id", "week"),
     )
 
+    @classmethod
+    def from_activity(cls, activity: Activity, day: date, *, one_off: bool = False) -> Shift:
+        """A new shift of `activity` starting on `day`, with venue, grid, title and roles copied.
+
+        It does not check the recurrence (a one-off date need not match it) nor add itself to
+        the session.
+        """
+        start, end = activity.times_on(day)
+        # Load everything first: once the shift is attached to the activity, a lazy load
+        # would autoflush a shift that is not in the session yet.
+        roles = [ShiftRole.copy_of(role) for role in activity.roles]
+        community, venue, grid = activity.community, activity.venue, activity.grid
+        return cls(
+            community=community,
+            activity=activity,
+            starts_at=start,
+            ends_at=end,
+            title=activity.title,
+            venue=venue,
+            grid=grid,
+            is_one_off=one_off,
+            roles=roles,
+        )
+
     @validates("starts_at")
     def _set_week(self, _key: str, value: datetime) -> datetime:
         self.week = iso_week_key(value.date())
