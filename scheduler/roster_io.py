@@ -314,7 +314,6 @@ class _FormulaCell:
 
 
 def _sheet_from_cells(rows: list[list[object]]) -> RosterSheet:
-    rows = [row for row in rows]
     header_index = next((i for i, row in enumerate(rows) if any(_cell_text(v) for v in row)), None)
     if header_index is None:
         raise RosterFileError(_l("The file is empty."))
@@ -342,14 +341,20 @@ def _sheet_from_cells(rows: list[list[object]]) -> RosterSheet:
     formulas: list[RowError] = []
     for index, row in enumerate(rows[header_index + 1:], start=header_index + 2):
         values: dict[str, str] = {}
+        has_formula = False
         for key, position in positions.items():
             raw = row[position] if position < len(row) else None
             if isinstance(raw, _FormulaCell) or (isinstance(raw, str) and _is_formula(raw)):
                 formulas.append(RowError(index, headers[key], _l("Contains a formula; paste values only.")))
                 values[key] = ""
+                has_formula = True
             else:
                 values[key] = _unquote(_cell_text(raw))
-        if any(values.values()) or any(error.row == index for error in formulas[-len(positions):]):
+                if len(values[key]) > MAX_CELL_CHARS:
+                    raise RosterFileError(
+                        _l("Row %(row)d has a cell longer than %(count)d characters.", row=index, count=MAX_CELL_CHARS)
+                    )
+        if any(values.values()) or has_formula:
             data_rows.append((index, values))
     if len(data_rows) > MAX_ROWS:
         raise RosterFileError(_l("The file has too many rows (at most %(count)d).", count=MAX_ROWS))
@@ -420,6 +425,7 @@ def import_roster(community: Community, sheet: RosterSheet) -> ImportReport:
     """
     lookup = _Lookup.of(community)
     errors: list[RowError] = list(sheet.formula_cells)
+    formula_cells = {(error.row, error.column) for error in sheet.formula_cells}
     mobiles = [normalise_mobile(values.get("mobile", "")) for _, values in sheet.rows]
     owners = _users_by_mobile([mobile for mobile in mobiles if is_valid_mobile(mobile)])
     first_row_of: dict[str, int] = {}
@@ -438,10 +444,8 @@ def import_roster(community: Community, sheet: RosterSheet) -> ImportReport:
         if owner is not None and (owner.community_id != community.id or owner.role != Role.VOLUNTEER):
             fault("mobile", _l("This mobile number belongs to another account."))
         data, active = _row_data(values, sheet.columns, mobile, owner, lookup, fault)
-        if not any(error.row == row for error in errors):
-            errors.extend(row_errors)
-        else:
-            errors.extend(e for e in row_errors if (e.row, e.column) not in {(x.row, x.column) for x in errors})
+        # A formula cell reads as empty: report the formula, not also the empty value.
+        errors.extend(error for error in row_errors if (error.row, error.column) not in formula_cells)
         if not row_errors:
             planned.append((row, owner, data, active))
     if errors:
@@ -493,6 +497,8 @@ def _row_data(values, columns, mobile, owner, lookup, fault) -> tuple[VolunteerD
     changes["name"] = name
     if not values.get("mobile"):
         fault("mobile", _l("Enter the mobile number."))
+    elif re.fullmatch(r"\d(\.\d+)?[eE]\+\d+", values["mobile"]):
+        fault("mobile", _l("Excel shortened this number to %(value)s: format the column as text and type it again.", value=values["mobile"]))
     elif not is_valid_mobile(mobile):
         fault("mobile", _l("'%(value)s' is not an 11-digit mobile number starting with 1.", value=values["mobile"]))
 
@@ -515,8 +521,6 @@ def _row_data(values, columns, mobile, owner, lookup, fault) -> tuple[VolunteerD
             limits[key] = None if number is None else int(number)
     changes["limits"] = VolunteerLimits(**limits)
     if "notes" in columns:
-        if len(values["notes"]) > MAX_CELL_CHARS:
-            fault("notes", _l("Use at most %(count)d characters.", count=MAX_CELL_CHARS))
         changes["notes"] = values["notes"]
     active = None
     if "status" in columns and values["status"]:
