@@ -60,7 +60,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from scheduler import accounts, cli, models  # noqa: F401  (models registers tables)
+    from scheduler import accounts, cli, models, planning_models  # noqa: F401  (register tables)
     from web.i18n import select_locale
 
     db.init_app(app)
