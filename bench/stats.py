@@ -38,7 +38,19 @@ class Stopwatch:
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident set size of the calling process so far, in bytes."""
+    """Peak resident set size of the calling process so far, in bytes.
+
+    On Linux this is ``VmHWM`` of ``/proc/self/status``, the high-water mark of the current
+    address space: ``getrusage``'s ``ru_maxrss`` survives ``exec`` and so would charge a
+    spawned child with the RSS of the parent that forked it.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # reported in kB
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
 
