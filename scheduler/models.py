@@ -149,6 +149,14 @@ class SignUpStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class SignUpSource(enum.StrEnum):
+    """Who made a sign-up: the volunteer, a coordinator (pin, manual), or a publish."""
+
+    SELF = "self"
+    COORDINATOR = "coordinator"
+    SCHEDULER = "scheduler"
+
+
 #: Teams every new community starts with: code (the document's group) -> Chinese name.
 DEFAULT_TEAMS: dict[str, str] = {
     "retired_cadre": "退休干部",
@@ -801,6 +809,9 @@ class SignUp(db.Model):
         ForeignKey("shift_roles.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[SignUpStatus] = mapped_column(_str_enum(SignUpStatus))
+    source: Mapped[SignUpSource] = mapped_column(
+        _str_enum(SignUpSource), default=SignUpSource.SELF, server_default=SignUpSource.SELF.value
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
