@@ -27,14 +27,17 @@ log = logging.getLogger(__name__)
 SQLITE_BEGIN_IMMEDIATE = "sqlite_begin_immediate"
 
 
-def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+def create_app(
+    test_config: Optional[Mapping[str, Any]] = None, instance_path: Optional[str] = None
+) -> Flask:
     """Build the Flask application.
 
     `test_config` replaces ``instance/config.py`` and the environment (as in flaskr).
+    `instance_path` defaults to ``instance/`` in the project.
     """
     app = Flask(
         __name__,
-        instance_path=str(settings.PROJECT_ROOT / "instance"),
+        instance_path=instance_path or str(settings.PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(settings.PROJECT_ROOT / "web" / "templates"),
         static_folder=str(settings.PROJECT_ROOT / "web" / "static"),

@@ -11,6 +11,7 @@ from typing import Optional
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from scheduler.accounts import AccountError, create_coordinator
@@ -33,6 +34,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing unless the database has no community.")
 @click.option("--seed", type=int, default=DEMO_SEED, show_default=True, help="Random seed.")
 def demo_command(if_empty: bool, seed: int) -> None:
@@ -50,6 +52,7 @@ def demo_command(if_empty: bool, seed: int) -> None:
 
 
 @click.command("create-coordinator")
+@with_appcontext
 @click.option("--community", "slug", required=True, help="Slug of the community.")
 @click.option("--mobile", required=True, help="Mobile number, used to log in.")
 @click.option("--name", required=True, help="Display name.")
@@ -70,6 +73,7 @@ def create_coordinator_command(slug: str, mobile: str, name: str, password: Opti
 
 
 @click.command("create-community")
+@with_appcontext
 @click.option("--slug", required=True, help="Short name used in URLs: lower-case letters, digits, '-'.")
 @click.option("--name", required=True, help="Full name, e.g. 滨河社区.")
 @click.option("--timezone", default="Asia/Shanghai", show_default=True)

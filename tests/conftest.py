@@ -27,7 +27,6 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import pytest
 from flask import Flask
-from flask.globals import _cv_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
@@ -171,29 +170,26 @@ def app(database: TestDatabase, request: pytest.FixtureRequest) -> Iterator[Flas
 
 
 class IsolatedClient(FlaskClient):
-    """A test client whose requests run in their own app context and database session."""
+    """A test client whose requests run in their own app context and database session.
+
+    The test's own session is committed first, as nothing uncommitted would be visible to
+    another process either; the fresh app context is torn down (and its session removed)
+    after each request.
+    """
 
     def open(self, *args: Any, **kwargs: Any):
-        if _cv_app.get(None) is not None:
-            db.session.commit()
-        token = _cv_app.set(None)
-        try:
+        db.session.commit()
+        with self.application.app_context():
             return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
 
 
 class IsolatedCliRunner(FlaskCliRunner):
-    """A CLI runner that commits the test's session first, like `IsolatedClient`."""
+    """A CLI runner whose commands run in their own app context, like `IsolatedClient`."""
 
     def invoke(self, *args: Any, **kwargs: Any):
-        if _cv_app.get(None) is not None:
-            db.session.commit()
-        token = _cv_app.set(None)
-        try:
+        db.session.commit()
+        with self.app.app_context():
             return super().invoke(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
 
 
 @pytest.fixture
