@@ -147,6 +147,12 @@ class SignUpStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     WITHDRAWN = "withdrawn"
+    #: Taken away by a published plan (a re-plan moved the volunteer); not a withdrawal.
+    REMOVED = "removed"
+
+
+#: Statuses of a sign-up that holds (or waits for) a place; at most one per volunteer and shift.
+OPEN_SIGN_UP_STATUSES = (SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED)
 
 
 class SignUpSource(enum.StrEnum):
@@ -793,8 +799,8 @@ class ShiftRoleSkill(db.Model):
 class SignUp(db.Model):
     """A volunteer's sign-up for a role of a shift.
 
-    At most one non-withdrawn sign-up per (volunteer, shift), enforced by a partial unique
-    index. ``shift_id`` repeats the role's shift for that index; it is set from the role.
+    At most one open (confirmed or waitlisted) sign-up per (volunteer, shift), enforced by a
+    partial unique index. ``shift_id`` repeats the role's shift for that index; it is set from the role.
     Waitlist order is ``created_at``.
     """
 
@@ -826,8 +832,8 @@ class SignUp(db.Model):
             "volunteer_id",
             "shift_id",
             unique=True,
-            sqlite_where=text("status != 'withdrawn'"),
-            postgresql_where=text("status != 'withdrawn'"),
+            sqlite_where=text("status IN ('confirmed', 'waitlisted')"),
+            postgresql_where=text("status IN ('confirmed', 'waitlisted')"),
         ),
     )
 
