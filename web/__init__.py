@@ -27,11 +27,13 @@ ERROR_TEXTS = {
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers and error pages."""
+    from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
     app.context_processor(_template_globals)
     app.register_error_handler(HTTPException, _http_error)
