@@ -1,0 +1,82 @@
+"""Hard rules on runs of working days, on one "works on day d" literal per volunteer-day.
+
+A working day is a horizon day on which one of the volunteer's shifts starts. Days outside
+the horizon count as off for the maximum (so a run touching an edge is still capped), while
+the minimums exempt runs that touch the first or the last day (nothing is known beyond).
+The encodings are the standard sliding windows: a window of ``max + 1`` days holds at most
+``max`` working days, and a too-short run bounded on both sides is cut off by one clause
+per (start, length).
+"""
+
+from __future__ import annotations
+
+from solver.model import Guard, Lit, ScheduleModel
+
+
+def _negate(lit: Lit) -> Lit:
+    if lit is True or lit is False:
+        return not lit
+    return ~lit
+
+
+def _working_days(m: ScheduleModel, v: int) -> list[Lit]:
+    return [m.works(v, d) for d in range(m.problem.num_days)]
+
+
+def max_consecutive_days(m: ScheduleModel) -> None:
+    """Every run of working days, edge runs included, is at most `max_consecutive_days`."""
+    days = m.problem.num_days
+    for v, vol in enumerate(m.problem.volunteers):
+        limit = vol.limits.max_consecutive_days
+        if limit is None or limit >= days or not m.elig.shifts_of[v]:
+            continue
+        work = _working_days(m, v)
+        guard = Guard("max_consecutive_days", v)
+        for start in range(days - limit):
+            m.add_at_most(work[start:start + limit + 1], limit, guard)
+
+
+def min_consecutive_days(m: ScheduleModel) -> None:
+    """Every run of working days not touching an edge lasts `min_consecutive_days` or more."""
+    for v, vol in enumerate(m.problem.volunteers):
+        limit = vol.limits.min_consecutive_days
+        if limit is None or limit <= 1 or not m.elig.shifts_of[v]:
+            continue
+        _forbid_short_runs(m, v, _working_days(m, v), limit, Guard("min_consecutive_days", v))
+
+
+def min_consecutive_days_off(m: ScheduleModel) -> None:
+    """Every run of days off not touching an edge lasts `min_consecutive_days_off` or more."""
+    for v, vol in enumerate(m.problem.volunteers):
+        limit = vol.limits.min_consecutive_days_off
+        if limit is None or limit <= 1 or not m.elig.shifts_of[v]:
+            continue
+        off = [_negate(lit) for lit in _working_days(m, v)]
+        _forbid_short_runs(m, v, off, limit, Guard("min_consecutive_days_off", v))
+
+
+def _forbid_short_runs(m: ScheduleModel, v: int, inside: list[Lit], limit: int, guard: Guard) -> None:
+    """No run of `inside` days bounded on both sides by outside days is shorter than `limit`.
+
+    For a run from `first` to `first + length - 1`: not (outside before, inside all through,
+    outside after), one clause per (first, length) with the bounding days in the horizon.
+    """
+    days = len(inside)
+    for first in range(1, days - 1):
+        for length in range(1, limit):
+            after = first + length
+            if after > days - 1:
+                break
+            clause = [inside[first - 1]] + [_negate(inside[d]) for d in range(first, after)]
+            m.add_clause(clause + [inside[after]], guard)
+
+
+def max_weekends(m: ScheduleModel) -> None:
+    """At most `max_weekends` weekends with a working day."""
+    weekends = m.problem.weekends
+    for v, vol in enumerate(m.problem.volunteers):
+        limit = vol.limits.max_weekends
+        if limit is None or limit >= len(weekends) or not m.elig.shifts_of[v]:
+            continue
+        worked = [m.any_of([m.works(v, d) for d in weekend], exact=False) for weekend in weekends]
+        m.add_at_most(worked, limit, Guard("max_weekends", v))
