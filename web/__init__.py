@@ -30,10 +30,12 @@ def init_app(app: Flask) -> None:
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.main import bp as main_bp
+    from web.volunteer import bp as volunteer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(volunteer_bp, url_prefix="/volunteer")
 
     app.context_processor(_template_globals)
     app.register_error_handler(HTTPException, _http_error)
