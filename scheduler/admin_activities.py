@@ -278,7 +278,6 @@ def create_one_off_event(activity: Activity, data: OneOffData) -> Shift:
     """A shift of `activity` on `data.day` that no recurrence generates (a festival, a drill)."""
     if not activity.roles:
         raise AdminError("activity", _l("Give the activity at least one role first."))
-    shift = Shift.from_activity(activity, data.day, one_off=True)
     start_time = data.start_time or activity.start_time
     end_time = data.end_time or activity.end_time
     if start_time == end_time:
@@ -287,14 +286,16 @@ def create_one_off_event(activity: Activity, data: OneOffData) -> Shift:
     end = datetime.combine(data.day, end_time)
     if end <= start:
         end += timedelta(days=1)
-    shift.starts_at, shift.ends_at = start, end
-    if data.title.strip():
-        shift.title = data.title.strip()
     clash = db.session.scalar(
         select(Shift).where(Shift.activity_id == activity.id, Shift.starts_at == start)
     )
     if clash is not None:
         raise AdminError("day", _l("This activity already has a shift starting at that time."))
+    with db.session.no_autoflush:
+        shift = Shift.from_activity(activity, data.day, one_off=True)
+        shift.starts_at, shift.ends_at = start, end
+        if data.title.strip():
+            shift.title = data.title.strip()
     db.session.add(shift)
     db.session.flush()
     log.info("added one-off shift %s of %s on %s", shift.id, activity.code, data.day)
