@@ -110,3 +110,20 @@ def test_the_check_catches_a_missing_translation(tmp_path):
     assert msgid == "A sentence nobody translated"
     assert not translated(catalogue("main"), msgid)
     assert translated(catalogue("main"), "Log out")
+
+
+def test_a_msgid_in_several_catalogues_has_one_translation():
+    """Catalogues are merged, so one msgid translated two ways would show either at random."""
+    seen: dict[object, tuple[str, object]] = {}
+    clashes = []
+    for area in areas():
+        if not catalogue_path(area).exists():
+            continue
+        for message in catalogue(area):
+            if not message.id or not message.string:
+                continue
+            if message.id in seen and seen[message.id][1] != message.string:
+                first_area, first_string = seen[message.id]
+                clashes.append(f"{message.id!r}: {first_area} {first_string!r} / {area} {message.string!r}")
+            seen.setdefault(message.id, (area, message.string))
+    assert not clashes, "translate alike in every catalogue:\n" + "\n".join(clashes)

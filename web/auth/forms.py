@@ -15,7 +15,7 @@ from scheduler.models import Community
 
 #: Skill levels a volunteer can claim when registering (0: not at all).
 SKILL_LEVEL_CHOICES = [
-    SelectChoice(0, _l("No")),
+    SelectChoice(0, _l("Not at all")),
     SelectChoice(1, _l("Can help")),
     SelectChoice(2, _l("Experienced")),
     SelectChoice(3, _l("Can teach")),
