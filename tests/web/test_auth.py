@@ -77,7 +77,7 @@ def test_register_without_a_community_goes_to_the_default_one(client, demo):
         ({"mobile": ""}, "mobile", "请输入手机号码。"),
         ({"password": "short", "confirm": "short"}, "password", "密码至少需要 8 个字符。"),
         ({"confirm": "something-else"}, "confirm", "两次输入的密码不一致。"),
-        ({"name": "  "}, "name", "请输入姓名。"),
+        ({"name": "  "}, "name", "请输入您的姓名。"),
     ],
 )
 def test_a_bad_field_is_named_beside_it_and_the_input_is_kept(client, demo, changes, field, message):
@@ -95,7 +95,7 @@ def test_a_bad_field_is_named_beside_it_and_the_input_is_kept(client, demo, chan
 def test_a_registered_mobile_number_is_refused(client, demo, make_volunteer):
     make_volunteer(demo, mobile="13800138000")
     response = client.post("/auth/register/demo", data=register_form(demo))
-    assert field_errors(response)["mobile"] == ["这个手机号码已经注册过了。"]
+    assert field_errors(response)["mobile"] == ["该手机号码已注册。"]
 
 
 def test_mobile_numbers_are_normalised(client, demo):
@@ -151,7 +151,9 @@ def test_next_goes_back_to_a_page_of_this_site_only(client, make_volunteer):
     client.post("/auth/logout")
     for hostile in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
         response = client.post("/auth/login", query_string={"next": hostile}, data=data)
-        assert response.location == "/", hostile
+        assert response.status_code == 302
+        assert response.location.startswith("/") and "evil" not in response.location, hostile
+        assert not response.location.startswith(("//", "/\\")), hostile
         client.post("/auth/logout")
 
 
