@@ -55,27 +55,29 @@ def explain_infeasible(problem: Problem, elig: Eligibility, *, time_limit: float
     """Sentences naming a small set of fixed entries and limits that cannot all hold."""
     started = time.perf_counter()
     model = build_model(problem, elig, guarded=True)
-    model.cp.clear_objective()
     guards = list(model.guards)
     literal = {g: model.guards[g] for g in guards}
     by_index = {lit.index: g for g, lit in literal.items()}
 
-    def infeasible_core(subset: list[Guard], seconds: float, presolve: bool = True
-                        ) -> Optional[list[Guard]]:
-        """The guards of a core if `subset` is infeasible, None if feasible or unknown."""
+    def infeasible_core(subset: list[Guard], seconds: float) -> Optional[list[Guard]]:
+        """A core (subset of `subset`) if `subset` is infeasible; None if feasible or unknown.
+
+        Presolve stays off: with it, CP-SAT may report assumptions that are not a core
+        (or-tools issue #5141).
+        """
         model.cp.clear_assumptions()
         model.cp.add_assumptions([literal[g] for g in subset])
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.max_time_in_seconds = max(0.05, seconds)
-        solver.parameters.cp_model_presolve = presolve
+        solver.parameters.cp_model_presolve = False
         if solver.solve(model.cp) != cp_model.INFEASIBLE:
             return None
         wanted = set(subset)
-        found = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()
-                 if i in by_index and by_index[i] in wanted]
-        return found or list(subset)
+        found = {by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()
+                 if i in by_index and by_index[i] in wanted}
+        return [g for g in subset if g in found] or list(subset)
 
     def remaining() -> float:
         return time_limit - (time.perf_counter() - started)
@@ -84,15 +86,15 @@ def explain_infeasible(problem: Problem, elig: Eligibility, *, time_limit: float
     if core is None:
         return _fallback(problem, "the search ran out of time before it could isolate the cause")
     if len(core) < len(guards) and infeasible_core(core, remaining() * 0.3) is None:
-        # CP-SAT's sufficient set can be off after presolve; try once without presolve.
-        core = infeasible_core(guards, remaining() * 0.5, presolve=False) or guards
+        core = guards  # not confirmed: shrink the whole set instead
     i = 0
     while i < len(core) and remaining() > 0.05:
         trial = core[:i] + core[i + 1:]
         step = max(MIN_STEP_SECONDS, remaining() / max(1, len(core) - i))
         smaller = infeasible_core(trial, min(step, remaining())) if trial else None
         if smaller is not None:
-            core = [g for g in trial if g in set(smaller)] or trial
+            core = smaller if len(smaller) < len(trial) and \
+                infeasible_core(smaller, min(step, remaining())) is not None else trial
         else:
             i += 1
     return describe(problem, core)

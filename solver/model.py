@@ -275,13 +275,19 @@ class ScheduleModel:
 
 def build_model(problem: Problem, eligibility: Eligibility, *, guarded: bool = False
                 ) -> ScheduleModel:
-    """The whole model: hard rules, then the soft rules that make up the objective."""
+    """The whole model: hard rules, then the soft rules that make up the objective.
+
+    A `guarded` model (for the conflict search) has the hard rules only, each group behind
+    its guard literal, and no objective.
+    """
     from solver.rules import hard, soft  # the rules import this module's types
 
     scale = ObjectiveScale.for_coefficients(soft.coefficient_values(problem, eligibility))
     m = ScheduleModel(problem, eligibility, scale, guarded=guarded)
     for rule in hard.HARD_RULES:
         rule(m)
+    if guarded:
+        return m  # only feasibility matters to the conflict search
     for rule in soft.SOFT_RULES:
         rule(m)
     m.finish_objective()

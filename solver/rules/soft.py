@@ -186,14 +186,23 @@ def keep_continuity(m: ScheduleModel) -> None:
             if role.continuity:
                 series[(shift.activity, role.name)].append((s, r))
     for (activity, role_name), members in series.items():
-        by_volunteer: dict[int, list] = defaultdict(list)
+        by_volunteer: dict[int, list[int]] = defaultdict(list)
         for s, r in members:
             for v in m.elig.volunteers_of[s]:
                 if (v, s, r) in m.x:
-                    by_volunteer[v].append(m.x[(v, s, r)])
+                    by_volunteer[v].append(s)
         if len(by_volunteer) < 2:
             continue  # at most one person can ever take it: never a cost
-        used = [m.any_of(lits, exact=False) for _, lits in sorted(by_volunteer.items())]
+        used = []
+        for v, shifts in sorted(by_volunteer.items()):
+            lits = [m.x[(v, s, r)] for s, r in members if s in set(shifts) and (v, s, r) in m.x]
+            one = m.any_of(lits, exact=False)
+            cap = _series_cap(m, v, shifts)
+            if cap < len(lits):
+                # "used" times the most shifts of the series this volunteer can take at all:
+                # without it the LP spreads a series thinly over many people for free.
+                m.cp.add(cp_model.LinearExpr.sum(lits) <= cap * one)
+            used.append(one)
         anyone = m.cp.new_bool_var("")
         m.cp.add_bool_or(used).only_enforce_if(anyone)
         m.derive(anyone, lambda val, used=used: max(val(u) for u in used))
@@ -202,6 +211,31 @@ def keep_continuity(m: ScheduleModel) -> None:
         m.cp.add(extra == cp_model.LinearExpr.sum(used) - anyone)
         m.derive(extra, lambda val, used=used, anyone=anyone: sum(val(u) for u in used) - val(anyone))
         m.add_cost(weight, extra, upper=len(used) - 1, name=label)
+
+
+def _series_cap(m: ScheduleModel, v: int, shifts: list[int]) -> int:
+    """An upper bound on how many of `shifts` volunteer `v` can take under its limits."""
+    lim = m.problem.volunteers[v].limits
+    cap = len(shifts)
+    if lim.max_shifts is not None:
+        cap = min(cap, lim.max_shifts)
+    activities = {m.problem.shifts[s].activity for s in shifts}
+    if len(activities) == 1:
+        cap = min(cap, lim.max_shifts_per_activity.get(activities.pop(), cap))
+    if lim.max_minutes is not None:
+        total, fits = 0, 0
+        for minutes in sorted(m.problem.shifts[s].minutes for s in shifts):
+            total += minutes
+            if total > lim.max_minutes:
+                break
+            fits += 1
+        cap = min(cap, fits)
+    if lim.max_shifts_per_day is not None:
+        per_day: dict[int, int] = defaultdict(int)
+        for s in shifts:
+            per_day[m.problem.shifts[s].day] += 1
+        cap = min(cap, sum(min(n, lim.max_shifts_per_day) for n in per_day.values()))
+    return cap
 
 
 # --- changes against the previous plan ------------------------------------------------------

@@ -1,0 +1,203 @@
+"""`solver.engine.solve` as a whole: the spec's example, statuses, conflicts, progress, seeds.
+
+Every schedule returned is validated by the independent checker (`engine_helpers`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from solver.checker import check
+from solver.domain import FEASIBLE, INFEASIBLE, OPTIMAL, Problem
+from solver.engine import solve
+from solver.greedy import greedy_assign
+from solver.parse import parse_problem
+from tests.solver.docs import make_doc, make_role, make_shift
+from tests.solver.docs import make_volunteer as vol
+from tests.solver.engine_helpers import day, pairs, problem, shift, solved, validated
+
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+def fixed(v: str, s: str, role: str | None = "helper") -> dict:
+    entry = {"volunteer": v, "shift": s}
+    if role is not None:
+        entry["role"] = role
+    return entry
+
+
+def community_week(volunteers: int = 24, days: int = 7) -> Problem:
+    """A small but not trivial week: three shifts a day, two roles, mixed limits and wishes."""
+    vols = []
+    for i in range(volunteers):
+        limits = {"max_shifts_per_day": 1 + i % 2, "max_minutes": 360 + 60 * (i % 4)}
+        if i % 5 == 0:
+            limits["max_consecutive_days"] = 2
+        vols.append(vol(f"v{i:02d}", groups=["student" if i % 3 == 0 else "party_member"],
+                        skills={"first_aid": 1 + i % 3}, history_minutes=30 * (i % 7), limits=limits,
+                        prefers=[{"weekday": i % 7, "weight": 1 + i % 3}]))
+    shifts = []
+    for d in range(days):
+        for k, (start, end) in enumerate((("08:00", "10:00"), ("10:30", "12:30"), ("14:00", "17:00"))):
+            shifts.append(make_shift(f"s{d}{k}", *day(d, start, end), activity=f"a{k}", venue=f"hall{k % 2}",
+                                     roles=[make_role("medic", 1, skills={"first_aid": 2}, continuity=k == 0),
+                                            make_role("helper", 1, max=2)]))
+    return problem(vols, shifts, rules={"travel_minutes": 45})
+
+
+# --- the spec's example and small worlds ----------------------------------------------------
+
+
+def test_spec_example_is_solved_and_validated():
+    p = parse_problem(json.loads((EXAMPLES / "riverside.json").read_text(encoding="utf-8")))
+    sol = solved(p)
+    assert sol.assignments
+    for entry in p.fixed:
+        assert any(a.volunteer == entry.volunteer and a.shift == entry.shift for a in sol.assignments)
+    doc = sol.to_document()
+    assert doc["format"] == "volunteer-schedule-solution/1"
+    assert json.loads(json.dumps(doc)) == doc
+
+
+def test_problem_without_shifts_is_optimal_and_empty():
+    sol = solved(problem([vol("v1")], []))
+    assert sol.assignments == () and sol.objective == 0 and sol.bound == 0
+
+
+def test_problem_without_volunteers_leaves_everything_unfilled():
+    sol = solved(problem([], [shift("s1", day(0, "09:00", "11:00"), need=2)]))
+    assert sol.components["unfilled"] == 2
+    assert [(u.shift, u.role, u.missing) for u in sol.unfilled] == [("s1", "helper", 2)]
+    assert sol.unfilled[0].reasons  # explained by solver.explain
+
+
+def test_community_week_is_solved_to_optimality_with_stats():
+    p = community_week(volunteers=16, days=4)
+    sol = solved(p, time_limit=30)
+    for key in ("seconds", "variables", "assignment_variables", "first_solution_seconds", "hint"):
+        assert key in sol.stats
+    assert sol.bound == pytest.approx(sol.objective)
+    assert sol.stats["hint"] == "feasible"
+
+
+def test_time_limit_returns_the_best_schedule_found():
+    p = community_week(volunteers=40, days=7)
+    sol = validated(p, solve(p, time_limit=0.5, workers=1))
+    assert sol.status in (OPTIMAL, FEASIBLE)
+    assert sol.stats["seconds"] < 5
+
+
+def test_greedy_assign_keeps_every_hard_rule():
+    p = community_week()
+    assignments = greedy_assign(p)
+    assert assignments
+    assert check(p, assignments).ok
+
+
+def test_same_seed_and_one_worker_reproduce_the_schedule():
+    p = community_week(volunteers=16, days=4)
+    first = solve(p, time_limit=10, workers=1, seed=7)
+    second = solve(p, time_limit=10, workers=1, seed=7)
+    validated(p, first)
+    assert first.assignments == second.assignments
+    assert first.objective == second.objective
+
+
+def test_on_progress_reports_improving_objectives_with_valid_bounds():
+    p = community_week()
+    seen: list[tuple[float, float | None, float]] = []
+    sol = solved(p, status=None, time_limit=5, on_progress=lambda o, b, s: seen.append((o, b, s)))
+    assert seen
+    objectives = [o for o, _, _ in seen]
+    assert objectives == sorted(objectives, reverse=True)
+    assert len(set(objectives)) == len(objectives)  # strictly improving
+    assert objectives[-1] == pytest.approx(sol.objective)
+    for o, b, s in seen:
+        assert b is None or b <= o + 1e-6
+        assert s >= 0
+    assert [s for _, _, s in seen] == sorted(s for _, _, s in seen)
+
+
+def test_a_failing_progress_callback_does_not_break_the_solve():
+    def broken(objective: float, bound: float | None, seconds: float) -> None:
+        raise RuntimeError("progress bar gone")
+
+    sol = solved(problem([vol("v1")], [shift("s1", day(0, "09:00", "11:00"))]), on_progress=broken)
+    assert pairs(sol) == {("v1", "s1")}
+
+
+# --- infeasible problems: conflicts that name volunteers, shifts and limits -----------------
+
+
+def test_fixed_to_an_unavailable_shift_is_named_without_search():
+    p = problem([vol("v1", unavailable=[["2026-12-07T10:00", "2026-12-07T12:00"]])],
+                [shift("s1", day(0, "09:00", "11:00"))], fixed=[fixed("v1", "s1")])
+    sol = solved(p, status=INFEASIBLE)
+    assert len(sol.conflicts) == 1
+    assert sol.conflicts[0].startswith("fixed: v1 in s1/helper cannot hold: v1 is unavailable during s1")
+
+
+def test_fixed_beyond_max_shifts_names_the_volunteer_and_limit():
+    p = problem([vol("v1", limits={"max_shifts": 2})],
+                [shift(f"s{d}", day(d, "09:00", "11:00")) for d in range(3)],
+                fixed=[fixed("v1", f"s{d}") for d in range(3)])
+    sol = solved(p, status=INFEASIBLE)
+    assert sol.conflicts == ("v1 is fixed to 3 shifts (s0, s1, s2) but max_shifts is 2",)
+
+
+def test_fixed_beyond_max_shifts_per_day():
+    p = problem([vol("v1", name="Wang", limits={"max_shifts_per_day": 1})],
+                [shift("s1", day(0, "09:00", "11:00")), shift("s2", day(0, "14:00", "16:00"))],
+                fixed=[fixed("v1", "s1"), fixed("v1", "s2")])
+    sol = solved(p, status=INFEASIBLE)
+    assert sol.conflicts == ("v1 (Wang) is fixed to 2 shifts starting on 2026-12-07 (s1, s2) "
+                             "but max_shifts_per_day is 1",)
+
+
+def test_fixed_beyond_a_roles_max():
+    p = problem([vol("v1"), vol("v2"), vol("v3")], [shift("s1", day(0, "09:00", "11:00"), max=2)],
+                fixed=[fixed("v1", "s1"), fixed("v2", "s1"), fixed("v3", "s1")])
+    sol = solved(p, status=INFEASIBLE)
+    assert sol.conflicts == ("s1/helper: 3 volunteers are fixed to it (v1, v2, v3) but its max is 2",)
+
+
+def test_fixed_student_without_any_supervisor():
+    p = problem([vol("v1", groups=["student"])],
+                [shift("s1", day(0, "09:00", "11:00"), supervision=[{"group": "student", "by": ["social_worker"]}])],
+                fixed=[fixed("v1", "s1")])
+    sol = solved(p, status=INFEASIBLE)
+    assert len(sol.conflicts) == 1
+    assert sol.conflicts[0].startswith("s1: v1 of group student is fixed to it and needs a supervisor "
+                                       "from social_worker")
+
+
+def test_fixed_days_beyond_max_consecutive_days():
+    p = problem([vol("v1", limits={"max_consecutive_days": 2})],
+                [shift(f"s{d}", day(d, "09:00", "11:00")) for d in range(3)],
+                fixed=[fixed("v1", f"s{d}") for d in range(3)])
+    sol = solved(p, status=INFEASIBLE)
+    assert sol.conflicts == ("v1 is fixed to work on 2026-12-07, 2026-12-08, 2026-12-09 (s0, s1, s2) "
+                             "but max_consecutive_days 2 forbids it",)
+
+
+def test_conflict_set_is_shrunk_to_the_volunteer_at_fault():
+    # Many harmless fixed entries and limits; only v9's max_minutes clashes with its fixed shifts.
+    vols = [vol(f"v{i}", limits={"max_minutes": 600, "max_shifts": 5}) for i in range(9)]
+    vols.append(vol("v9", limits={"max_minutes": 200, "max_shifts": 5}))
+    shifts = [shift(f"s{d}{k}", day(d, f"{9 + 3 * k:02d}:00", f"{11 + 3 * k:02d}:00"), need=3, max=10)
+              for d in range(5) for k in range(2)]
+    entries = [fixed(f"v{i}", f"s{i % 5}{i % 2}") for i in range(9)]
+    entries += [fixed("v9", "s00"), fixed("v9", "s11")]
+    sol = solved(problem(vols, shifts, fixed=entries), status=INFEASIBLE)
+    assert sol.conflicts == ("v9 is fixed to 240 minutes (s00, s11) but max_minutes is 200",)
+
+
+def test_strict_minimum_against_a_maximum_names_both():
+    p = problem([vol("v1", limits={"min_minutes": 300, "min_minutes_strict": True, "max_shifts": 2})],
+                [shift(f"s{d}", day(d, "09:00", "11:00")) for d in range(3)])
+    sol = solved(p, status=INFEASIBLE)
+    text = " ".join(sol.conflicts)
+    assert "v1" in text and "min_minutes 300" in text and "max_shifts" in text
