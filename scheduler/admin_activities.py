@@ -121,7 +121,7 @@ def _check_activity(community: Community, data: ActivityData, code: str, *, curr
     if data.start_time == data.end_time:
         raise AdminError("end_time", _l("The end must differ from the start."))
     if data.valid_until is not None and data.valid_until < data.valid_from:
-        raise AdminError("valid_until", _l("The last day cannot be before the first day."))
+        raise AdminError("valid_until", _l("The end date cannot be before the start date."))
     if any(not 0 <= day <= 6 for day in data.weekdays):
         raise AdminError("weekdays", _l("Choose days of the week."))
     for name, item in (("venue", data.venue), ("grid", data.grid)):
@@ -347,7 +347,7 @@ def add_cancelled_dates(
     community, or only for `activity`. Refuses a range that overlaps one of the same scope."""
     end = end or start
     if end < start:
-        raise AdminError("end_date", _l("The last day cannot be before the first day."))
+        raise AdminError("end_date", _l("The end date cannot be before the start date."))
     if (end - start).days > MAX_CANCELLED_DAYS:
         raise AdminError("end_date", _l("Cancel at most %(count)d days at once.", count=MAX_CANCELLED_DAYS))
     if activity is not None and activity.community_id != community.id:

@@ -75,7 +75,7 @@ def test_a_night_duty_ends_the_next_day_and_an_event_series_has_no_weekdays(clie
         ({"start_time": "9点"}, "start_time", "Enter a time such as 09:30."),
         ({"end_time": "09:00"}, "end_time", "The end must differ from the start."),
         ({"valid_from": "2026-13-01"}, "valid_from", "Enter a date such as 2026-12-07."),
-        ({"valid_until": "2025-12-31"}, "valid_until", "The last day cannot be before the first day."),
+        ({"valid_until": "2025-12-31"}, "valid_until", "The end date cannot be before the start date."),
         ({"code": "Not A Code"}, "code",
          "Use lower-case letters, digits, '-' and '_' (at most 40), starting with a letter or digit."),
         ({"code": "taken"}, "code", "This code is already used."),

@@ -140,7 +140,7 @@ def test_cancel_dates_for_everyone_and_for_one_activity(client, coordinator, com
         ({"start_date": ""}, "start_date", "Enter the first day."),
         ({"start_date": "10月1日"}, "start_date", "Enter a date such as 2026-12-07."),
         ({"start_date": "2099-10-05", "end_date": "2099-10-01"}, "end_date",
-         "The last day cannot be before the first day."),
+         "The end date cannot be before the start date."),
         ({"start_date": "2099-01-01", "end_date": "2101-01-01"}, "end_date", "Cancel at most 366 days at once."),
         ({"start_date": "2099-10-06", "end_date": "2099-10-09"}, "start_date",
          "These dates overlap dates already cancelled."),

@@ -56,10 +56,10 @@ class ActivityForm(FlaskForm):
         description=_l("An end before the start means the next day (a night patrol)."),
     )
     valid_from = DateField(
-        _l("First day"), validators=[InputRequired(_l("Enter the first day."))], invalid_value_message=BAD_DATE
+        _l("Runs from"), validators=[InputRequired(_l("Enter the first day."))], invalid_value_message=BAD_DATE
     )
     valid_until = DateField(
-        _l("Last day"),
+        _l("Runs until"),
         validators=[OptionalValue()],
         invalid_value_message=BAD_DATE,
         description=_l("Empty: until further notice."),

@@ -203,7 +203,7 @@ class RosterImportForm(FlaskForm):
 class ReferenceForm(FlaskForm):
     """A team, skill or grid: a name and a short code."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
+    name = StringField(_l("Display name"), validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
     code = StringField(
         _l("Code"),
         validators=[Length(max=40)],
@@ -214,5 +214,5 @@ class ReferenceForm(FlaskForm):
 class VenueForm(ReferenceForm):
     """A venue also has an address (shown in calendars)."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    name = StringField(_l("Display name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
