@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     """Register blueprints, template helpers and error pages."""
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
+    from web.feeds import bp as feeds_bp
     from web.main import bp as main_bp
     from web.volunteer import bp as volunteer_bp
 
@@ -36,6 +37,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(volunteer_bp, url_prefix="/volunteer")
+
+    app.register_blueprint(feeds_bp)
 
     app.context_processor(_template_globals)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,0 +1,431 @@
+"""Calendar feeds: private feed tokens, reminders, and serving feeds from the ledger.
+
+Verbs for the web layer (they flush; the caller commits, except where a verb says it runs
+its own transaction):
+
+* tokens: `issue_token` (creates or rotates; the old URL then answers 404), `active_token`,
+  `token_owner` (a presented token -> its volunteer, by SHA-256, one indexed query);
+* reminders: `reminder_choice`, `save_reminders` (which also bumps the private feed);
+* serving: `volunteer_scope_id` / `public_scope_id` find a feed, `feed_state` gives the
+  version and Last-Modified that answer a conditional request without building anything
+  (comparing the ledger with the live tables first when it has not been for
+  ``FEED_RECONCILE_SECONDS``), and `build_feed` writes the ``.ics`` bytes.
+
+`init_app` connects `scheduler.signals.schedule_changed` to `scheduler.feed_ledger`, so
+every committed change of who does what reaches the feeds at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, has_app_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from scheduler.extensions import db
+from scheduler.feed_content import EventContent, event_texts
+from scheduler.feed_ledger import (
+    LedgerWriter,
+    LedgerSettings,
+    ShiftLinks,
+    purge_expired,
+    reconcile_scope,
+    reconcile_shifts,
+    scopes_for,
+    write_unit,
+)
+from scheduler.feed_models import (
+    DEFAULT_EVENING_TIME,
+    DEFAULT_MINUTES_BEFORE,
+    FeedEvent,
+    FeedScope,
+    FeedSettings,
+    FeedToken,
+    ScopeKind,
+)
+from scheduler.ical import (
+    CALENDAR_END,
+    CalendarInfo,
+    EventStamp,
+    Reminder,
+    calendar_head,
+    event_ical,
+    reminder_offsets,
+)
+from scheduler.models import Community, User, VolunteerProfile, utcnow
+from scheduler.signals import schedule_changed
+
+log = logging.getLogger(__name__)
+
+#: Random bytes in a private feed token (256 bits).
+TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
+#: Bump when the serialisation changes, so cached events are written again.
+RENDER_VERSION = "1"
+
+DEFAULTS = {
+    # How often clients are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+    "FEED_REFRESH_MINUTES": 60,
+    # A feed not compared with the live tables for this long is compared on its next request.
+    "FEED_RECONCILE_SECONDS": 900,
+    "FEED_PAST_DAYS": LedgerSettings.past_days,
+    "FEED_CANCELLED_DAYS": LedgerSettings.cancelled_days,
+    "FEED_UID_DOMAIN": None,
+}
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a feed token: its SHA-256 in hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def active_token(volunteer: VolunteerProfile) -> Optional[FeedToken]:
+    """The volunteer's current token row, if any."""
+    return db.session.scalar(
+        select(FeedToken).where(FeedToken.volunteer_id == volunteer.id, FeedToken.revoked_at.is_(None))
+    )
+
+
+def issue_token(volunteer: VolunteerProfile) -> str:
+    """A new private feed token for `volunteer`; the previous one stops working.
+
+    Returns the token itself, which is stored nowhere: show it now or never.
+    """
+    previous = active_token(volunteer)
+    if previous is not None:
+        previous.revoked_at = utcnow()
+        db.session.flush()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    db.session.add(FeedToken(volunteer_id=volunteer.id, token_hash=hash_token(token)))
+    db.session.flush()
+    log.info("feed token %s for volunteer %s", "rotated" if previous else "issued", volunteer.id)
+    return token
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """Whose private feed a token opens."""
+
+    volunteer_id: int
+    community_id: int
+    locale: Optional[str]
+
+
+def token_owner(token: str) -> Optional[TokenOwner]:
+    """The active volunteer whose current token is `token`, else None (one indexed query)."""
+    if not _TOKEN_SHAPE.match(token or ""):
+        return None
+    row = db.session.execute(
+        select(FeedToken.volunteer_id, User.community_id, User.locale)
+        .join(VolunteerProfile, VolunteerProfile.id == FeedToken.volunteer_id)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .where(
+            FeedToken.token_hash == hash_token(token),
+            FeedToken.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+    ).first()
+    return TokenOwner(*row) if row else None
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+@dataclass(frozen=True)
+class ReminderChoice:
+    """A volunteer's reminders: the evening before at a time, and minutes before."""
+
+    evening_before: bool = True
+    evening_time: time = DEFAULT_EVENING_TIME
+    minutes_before: Optional[int] = DEFAULT_MINUTES_BEFORE
+
+    def signature(self) -> str:
+        """A short text that changes with the choice (part of the event cache key)."""
+        evening = self.evening_time.strftime("%H:%M") if self.evening_before else "-"
+        return f"{evening}/{self.minutes_before or '-'}"
+
+
+def reminder_choice(volunteer_id: int) -> ReminderChoice:
+    """The volunteer's reminders (the defaults when never set)."""
+    row = db.session.get(FeedSettings, volunteer_id)
+    if row is None:
+        return ReminderChoice()
+    return ReminderChoice(row.remind_evening_before, row.evening_time, row.remind_minutes_before)
+
+
+def save_reminders(volunteer: VolunteerProfile, choice: ReminderChoice) -> None:
+    """Store the volunteer's reminders and mark their private feed changed."""
+    row = db.session.get(FeedSettings, volunteer.id)
+    if row is None:
+        row = FeedSettings(volunteer_id=volunteer.id)
+        db.session.add(row)
+    row.remind_evening_before = choice.evening_before
+    row.evening_time = choice.evening_time
+    row.remind_minutes_before = choice.minutes_before
+    db.session.flush()
+    writer = LedgerWriter(LedgerSettings.current())
+    scope = scopes_for(volunteer.community.id, [(ScopeKind.VOLUNTEER, volunteer.id)])[
+        (ScopeKind.VOLUNTEER, volunteer.id)
+    ]
+    writer.bump(scope, writer.now)
+    writer.finish()
+
+
+# --------------------------------------------------------------------------- finding feeds
+
+
+def _scope_id(community_id: int, kind: ScopeKind, ref_id: int) -> int:
+    found = db.session.scalar(select(FeedScope.id).where(FeedScope.kind == kind, FeedScope.ref_id == ref_id))
+    if found is not None:
+        return found
+    return write_unit(lambda: scopes_for(community_id, [(kind, ref_id)])[(kind, ref_id)].id)
+
+
+def volunteer_scope_id(owner: TokenOwner) -> int:
+    """The id of the volunteer's private feed (created on first use)."""
+    return _scope_id(owner.community_id, ScopeKind.VOLUNTEER, owner.volunteer_id)
+
+
+def public_scope_id(community: Community, kind: ScopeKind, ref_id: int) -> int:
+    """The id of a public feed of `community` (created on first use)."""
+    if not kind.is_public:
+        raise ValueError(f"{kind} feeds are not public")
+    return _scope_id(community.id, kind, ref_id)
+
+
+# --------------------------------------------------------------------------- serving
+
+
+@dataclass(frozen=True)
+class RenderParams:
+    """What a feed's bytes depend on besides the ledger: language and this site's URLs."""
+
+    locale: str
+    base_url: str
+    source_url: str
+    page_url: str
+
+    def key(self, extra: str = "") -> str:
+        """A hash of everything cached event bytes depend on."""
+        text = f"{RENDER_VERSION}|{self.locale}|{self.base_url}|{extra}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A feed's version and Last-Modified: enough to answer a conditional request."""
+
+    scope_id: int
+    version: int
+    modified_at: datetime
+
+    def etag(self, params: RenderParams) -> str:
+        """The entity tag (unquoted) of the feed as `params` render it."""
+        text = f"{self.scope_id}:{self.version}:{params.key()}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _read_state(scope_id: int):
+    return db.session.execute(
+        select(FeedScope.version, FeedScope.modified_at, FeedScope.reconciled_at, FeedScope.expires_at)
+        .where(FeedScope.id == scope_id)
+    ).first()
+
+
+def feed_state(scope_id: int) -> Optional[FeedState]:
+    """The feed's state after bringing it up to date if needed; None if it is gone.
+
+    Usually one query: the ledger is compared with the live tables only when it has not
+    been for ``FEED_RECONCILE_SECONDS``, and expired events are dropped when one is due.
+    """
+    row = _read_state(scope_id)
+    if row is None:
+        return None
+    now = utcnow()
+    max_age = timedelta(seconds=current_app.config["FEED_RECONCILE_SECONDS"])
+    if row.reconciled_at is None or row.reconciled_at <= now - max_age:
+        reconcile_scope(scope_id, max_age=max_age)
+        row = _read_state(scope_id)
+    elif row.expires_at is not None and row.expires_at <= now:
+        purge_expired(scope_id)
+        row = _read_state(scope_id)
+    if row is None:
+        return None
+    return FeedState(scope_id, row.version, row.modified_at)
+
+
+CALENDAR_NAMES = {
+    ScopeKind.VOLUNTEER: lambda h: _("My volunteer shifts (%(community)s)", community=h["community"]),
+    ScopeKind.COMMUNITY: lambda h: _("%(community)s: all activities", community=h["community"]),
+    ScopeKind.ACTIVITY: lambda h: _("%(title)s (%(community)s)", title=h["subject"], community=h["community"]),
+    ScopeKind.VENUE: lambda h: _("At %(venue)s (%(community)s)", venue=h["subject"], community=h["community"]),
+    ScopeKind.TEAM: lambda h: _("%(team)s (%(community)s)", team=h["subject"], community=h["community"]),
+}
+
+CALENDAR_DESCRIPTIONS = {
+    ScopeKind.VOLUNTEER: lambda h: _(
+        "Your published assignments and confirmed sign-ups. This link is private: do not share it."
+    ),
+    ScopeKind.COMMUNITY: lambda h: _("Classes, lectures and duty shifts of %(community)s.", community=h["community"]),
+    ScopeKind.ACTIVITY: lambda h: _("Timetable of %(title)s in %(community)s.", title=h["subject"], community=h["community"]),
+    ScopeKind.VENUE: lambda h: _("Everything at %(venue)s, %(community)s.", venue=h["subject"], community=h["community"]),
+    ScopeKind.TEAM: lambda h: _("Shifts served by %(team)s in %(community)s.", team=h["subject"], community=h["community"]),
+}
+
+
+def build_feed(scope_id: int, params: RenderParams) -> bytes:
+    """The feed as ``.ics`` bytes, events in start order.
+
+    Each event's bytes are cached in the ledger for the rendering parameters; only events
+    that changed since (or are rendered for other parameters) are serialised again.
+    """
+    scope = db.session.get(FeedScope, scope_id)
+    header = json.loads(scope.header or "{}")
+    header.setdefault("community", "")
+    header.setdefault("subject", "")
+    timezone = header.get("timezone") or "UTC"
+    choice = reminder_choice(scope.ref_id) if scope.kind == ScopeKind.VOLUNTEER else None
+    key = params.key(choice.signature() if choice else "")
+    with force_locale(params.locale):
+        info = CalendarInfo(
+            name=CALENDAR_NAMES[scope.kind](header),
+            description=CALENDAR_DESCRIPTIONS[scope.kind](header),
+            timezone=timezone,
+            refresh=timedelta(minutes=current_app.config["FEED_REFRESH_MINUTES"]),
+            source_url=params.source_url,
+            page_url=params.page_url,
+        )
+        head = calendar_head(info)
+        rows = db.session.execute(
+            select(FeedEvent.id, FeedEvent.sequence, FeedEvent.ics_key, FeedEvent.ics)
+            .where(FeedEvent.scope_id == scope_id)
+            .order_by(FeedEvent.starts_at, FeedEvent.id)
+        ).all()
+        parts: dict[int, bytes] = {row.id: row.ics.encode("utf-8") for row in rows if row.ics_key == key and row.ics}
+        missing = [row.id for row in rows if row.id not in parts]
+        fresh = _render_missing(missing, params, choice)
+        parts.update((event_id, data) for event_id, (_sequence, data) in fresh.items())
+    body = head + b"".join(parts[row.id] for row in rows) + CALENDAR_END
+    _store_rendered(fresh, key)
+    return body
+
+
+def _render_missing(
+    event_ids: list[int], params: RenderParams, choice: Optional[ReminderChoice]
+) -> dict[int, tuple[int, bytes]]:
+    rendered: dict[int, tuple[int, bytes]] = {}
+    for start in range(0, len(event_ids), 500):
+        chunk = event_ids[start:start + 500]
+        for row in db.session.scalars(select(FeedEvent).where(FeedEvent.id.in_(chunk))):
+            rendered[row.id] = (row.sequence, render_event(row, params, choice))
+    return rendered
+
+
+def render_event(row: FeedEvent, params: RenderParams, choice: Optional[ReminderChoice]) -> bytes:
+    """One ledger event as VEVENT bytes, in the current locale."""
+    content = EventContent.from_json(row.content)
+    url = params.base_url.rstrip("/") + content.path
+    texts = event_texts(content, cancelled=row.is_cancelled, reason=row.cancel_reason, url=url)
+    stamp = EventStamp(
+        uid=row.uid,
+        sequence=row.sequence,
+        cancelled=row.is_cancelled,
+        created=row.created_at,
+        last_modified=row.last_modified,
+    )
+    reminders: list[Reminder] = []
+    if choice is not None and not content.public:
+        offsets = reminder_offsets(
+            content.starts_at,
+            ZoneInfo(content.timezone),
+            evening_before=choice.evening_time if choice.evening_before else None,
+            minutes_before=choice.minutes_before,
+        )
+        reminders = [Reminder(key, before, texts.summary) for key, before in offsets]
+    return event_ical(content, texts, stamp, url=url, reminders=reminders)
+
+
+def _store_rendered(rendered: dict[int, tuple[int, bytes]], key: str) -> None:
+    """Cache freshly serialised events, unless the event changed meanwhile."""
+    if not rendered:
+        return
+    table = FeedEvent.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.sequence == bindparam("b_sequence"))
+        .values(ics=bindparam("b_ics"), ics_key=bindparam("b_key"))
+    )
+    values = [
+        {"b_id": event_id, "b_sequence": sequence, "b_ics": data.decode("utf-8"), "b_key": key}
+        for event_id, (sequence, data) in rendered.items()
+    ]
+    try:
+        db.session.execute(statement, values)
+        db.session.commit()
+    except SQLAlchemyError as error:  # a cache that could not be written is no failure
+        db.session.rollback()
+        log.warning("could not cache %d feed events: %s", len(values), error)
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+@dataclass
+class FeedsExtension:
+    """What `init_app` keeps in ``app.extensions["feeds"]``."""
+
+    links: ShiftLinks
+
+
+def init_app(app: Flask, links: ShiftLinks) -> None:
+    """Enable feeds on `app`: settings, the shift pages events link to, the ledger's
+    subscription to `schedule_changed`, and the ``flask feeds`` commands."""
+    from scheduler import feed_cli
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.extensions["feeds"] = FeedsExtension(links)
+    schedule_changed.connect(_on_schedule_changed)
+    if "feeds" not in app.cli.commands:
+        app.cli.add_command(feed_cli.feeds_cli)
+
+
+def _on_schedule_changed(sender, shift_ids=(), **_extra) -> None:
+    """Bring the feeds of the changed shifts up to date (after the sender's commit).
+
+    A failure must not fail the sender's request: it is logged, and the community's feeds
+    are marked for comparison on their next request.
+    """
+    if not has_app_context() or "feeds" not in current_app.extensions:
+        return
+    try:
+        reconcile_shifts(int(sender), shift_ids or ())
+    except Exception:
+        log.exception("feeds: could not reconcile shifts %s of community %s", shift_ids, sender)
+        db.session.rollback()
+        _mark_stale(int(sender))
+
+
+def _mark_stale(community_id: int) -> None:
+    try:
+        db.session.execute(
+            update(FeedScope).where(FeedScope.community_id == community_id).values(reconciled_at=None)
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("feeds: could not mark the feeds of community %s for comparison", community_id)
