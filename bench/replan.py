@@ -27,7 +27,7 @@ from bench.eligibility import candidates
 from bench.generate import SCALES, generate
 from bench.run import parse_time_limits
 from bench.solving import EngineOutcome, pairs, solve_measured, verify
-from bench.stats import Column, fmt_float, fmt_int, format_table, median_or_none
+from bench.stats import Column, fmt_float, fmt_int, format_table, machine_note, median_or_none
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         separators.append(len(rows))
         rows += runs + [median_row(scale, runs)]
     print(f"withdrawn: {args.withdraw:.0%} of assigned volunteers; time limits: "
-          f"{', '.join(f'{s} {limits[s]:g} s' for s in scales)}; workers {args.workers}")
+          f"{', '.join(f'{s} {limits[s]:g} s' for s in scales)}; workers {args.workers}; "
+          f"{machine_note()} at the end")
     print(table(rows, separators))
     return 1 if any(r.violations for r in rows) else 0
 

@@ -24,7 +24,7 @@ from bench.eligibility import eligible_triples
 from bench.generate import SCALES, generate
 from bench.solving import EngineOutcome, solve_measured, unfilled_only, verify
 from bench.stats import (Column, fmt_float, fmt_int, fmt_megabytes, fmt_percent, format_table,
-                         median_or_none, relative_gap)
+                         machine_note, median_or_none, relative_gap)
 
 #: Default engine time limit per scale, in seconds (the issue's targets).
 TIME_LIMITS = {"T": 5.0, "S": 10.0, "M": 60.0, "L": 120.0}
@@ -47,6 +47,7 @@ class Row:
     min_unfilled: Optional[str]  # proven minimum (or "lb..ub" when not proven)
     status: str
     seconds: Optional[float]
+    cpu_seconds: Optional[float]
     peak_rss: Optional[float]
     violations: Optional[float]  # checker violations of the engine roster (must be 0)
     objective_ok: str  # engine objective == checker objective
@@ -59,7 +60,7 @@ COLUMNS = (
     Column("eligible", fmt_int), Column("vars", fmt_int), Column("first s", fmt_float(1)),
     Column("objective", fmt_float(1)), Column("bound", fmt_float(1)), Column("gap", fmt_percent(2)),
     Column("unfilled", fmt_int), Column("min unf", align=">"), Column("status", align="<"),
-    Column("seconds", fmt_float(1)), Column("peak MiB", fmt_megabytes), Column("viol", fmt_int),
+    Column("seconds", fmt_float(1)), Column("cpu s", fmt_float(1)), Column("peak MiB", fmt_megabytes), Column("viol", fmt_int),
     Column("obj=chk", align="<"), Column("greedy unf", fmt_int), Column("greedy obj", fmt_float(1)),
 )
 
@@ -94,7 +95,7 @@ def benchmark(scale: str, seed: int, *, time_limit: float, workers: int,
         first_seconds=outcome.first_seconds, objective=outcome.objective, bound=outcome.bound,
         gap=relative_gap(outcome.objective, outcome.bound), unfilled=_unfilled(outcome),
         min_unfilled=least, status=outcome.status, seconds=outcome.seconds or None,
-        peak_rss=outcome.peak_rss or None,
+        cpu_seconds=outcome.cpu_seconds or None, peak_rss=outcome.peak_rss or None,
         violations=None if check is None else len(check.violations),
         objective_ok="-" if check is None else ("yes" if check.objective_agrees else
                                                  f"NO ({check.objective:,.1f})"),
@@ -118,11 +119,21 @@ def median_row(scale: str, rows: Sequence[Row]) -> Row:
         instance=f"{scale} median", volunteers=med("volunteers"), shifts=med("shifts"),
         eligible=med("eligible"), variables=med("variables"), first_seconds=med("first_seconds"),
         objective=med("objective"), bound=med("bound"), gap=med("gap"), unfilled=med("unfilled"),
-        min_unfilled=None, status=status, seconds=med("seconds"), peak_rss=med("peak_rss"),
+        min_unfilled=_minimum_met(rows), status=status, seconds=med("seconds"),
+        cpu_seconds=med("cpu_seconds"), peak_rss=med("peak_rss"),
         violations=max((r.violations for r in rows if r.violations is not None), default=None),
         objective_ok=f"{agree}/{len(rows)}", greedy_unfilled=med("greedy_unfilled"),
         greedy_objective=med("greedy_objective"),
     )
+
+
+def _minimum_met(rows: Sequence[Row]) -> Optional[str]:
+    """``"2/3 met"``: runs whose unfilled equals the proven minimum (None if none computed)."""
+    proven = [r for r in rows if r.min_unfilled is not None]
+    if not proven:
+        return None
+    met = sum(1 for r in proven if r.min_unfilled.isdigit() and r.unfilled == int(r.min_unfilled))
+    return f"{met}/{len(rows)} met"
 
 
 def table(rows: Sequence[Row], separators: Sequence[int] = ()) -> str:
@@ -159,6 +170,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if unknown:
         parser.error(f"unknown scale(s) {', '.join(unknown)}; choose from {', '.join(SCALES)}")
     limits = parse_time_limits(args.time_limit)
+    print(f"machine at start: {machine_note()}", file=sys.stderr, flush=True)
     rows: list[Row] = []
     separators: list[int] = []
     for scale in scales:
@@ -171,7 +183,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         separators.append(len(rows))
         rows += runs + [median_row(scale, runs)]
     print(f"time limits: {', '.join(f'{s} {limits[s]:g} s' for s in scales)}; "
-          f"workers {args.workers}; seeds 1..{args.repeat}")
+          f"workers {args.workers}; seeds 1..{args.repeat}; {machine_note()} at the end")
     print(table(rows, separators))
     broken = [r for r in rows if r.violations]
     return 1 if broken else 0

@@ -34,6 +34,7 @@ class EngineOutcome:
     seconds: float  # wall clock of parse + solve, in the child
     first_seconds: Optional[float]  # wall clock from the start until the first solution
     peak_rss: int = 0  # bytes, of the child process
+    cpu_seconds: float = 0.0  # of the child process (about workers x seconds on idle cores)
     variables: Optional[int] = None  # as reported by the engine, if it does
     stats: dict = field(default_factory=dict)
     error: Optional[str] = None  # a crash or a timeout of the child, with its message
@@ -94,7 +95,7 @@ def solve_measured(doc: dict, *, time_limit: float, workers: int = 2, seed: int 
         status = "timeout" if isinstance(exc, TimeoutError) else "crash"
         return EngineOutcome(status, None, None, {}, (), 0.0, None, error=str(exc))
     outcome: EngineOutcome = measured.value
-    return replace(outcome, peak_rss=measured.peak_rss)
+    return replace(outcome, peak_rss=measured.peak_rss, cpu_seconds=measured.cpu_seconds)
 
 
 def verify(problem: Problem, outcome: EngineOutcome) -> Verification:

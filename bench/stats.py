@@ -4,15 +4,17 @@ Nothing here knows about schedules, so every benchmark (community weeks, Curtois
 instances) can share it:
 
 - `run_measured(fn, *args, timeout=..., **kwargs)` runs ``fn`` in a fresh (spawned) Python
-  process and returns its value with the wall-clock seconds and the *child's own* peak
-  resident memory, so the figure is the solve's and not the benchmark driver's;
-- `median`, `median_or_none` for summarising repeats;
+  process and returns its value with the wall-clock seconds, CPU seconds and the *child's
+  own* peak resident memory, so the figure is the solve's and not the benchmark driver's;
+- `median`, `median_or_none` for summarising repeats; `machine_note` (cores, load) to print
+  beside timings taken on a shared machine;
 - `Column` and `format_table` for aligned plain-text tables, with `fmt_*` cell formatters.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import statistics
 import sys
@@ -55,6 +57,22 @@ def peak_rss_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
 
 
+def cpu_seconds() -> float:
+    """User plus system CPU seconds of the calling process (all its threads) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_note() -> str:
+    """Cores and load averages, printed beside timings on a shared machine."""
+    try:
+        one, five, fifteen = os.getloadavg()
+        load = f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min)"
+    except OSError:
+        load = "load average unknown"
+    return f"{os.cpu_count()} cores, {load}"
+
+
 @dataclass(frozen=True)
 class Measured:
     """What `run_measured` returns: the function's value, wall seconds and peak RSS (bytes)."""
@@ -62,6 +80,7 @@ class Measured:
     value: Any
     seconds: float
     peak_rss: int
+    cpu_seconds: float = 0.0  # user + system time of the child: what it got of the machine
 
 
 class ChildError(RuntimeError):
@@ -72,9 +91,9 @@ def _child(connection: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -
     try:
         watch = Stopwatch()
         value = fn(*args, **kwargs)
-        connection.send(("ok", value, watch.seconds, peak_rss_bytes()))
+        connection.send(("ok", value, watch.seconds, peak_rss_bytes(), cpu_seconds()))
     except BaseException:  # report everything, the parent decides  # noqa: BLE001
-        connection.send(("error", traceback.format_exc(), 0.0, peak_rss_bytes()))
+        connection.send(("error", traceback.format_exc(), 0.0, peak_rss_bytes(), cpu_seconds()))
     finally:
         connection.close()
 
@@ -97,7 +116,7 @@ def run_measured(fn: Callable[..., Any], *args: Any, timeout: Optional[float] = 
             process.kill()
             raise TimeoutError(f"{getattr(fn, '__name__', fn)} gave no answer within {timeout} s")
         try:
-            kind, value, seconds, peak = receiver.recv()
+            kind, value, seconds, peak, cpu = receiver.recv()
         except EOFError as exc:
             raise ChildError(f"child process died (exit code {process.exitcode})") from exc
     finally:
@@ -108,7 +127,7 @@ def run_measured(fn: Callable[..., Any], *args: Any, timeout: Optional[float] = 
         receiver.close()
     if kind == "error":
         raise ChildError(value)
-    return Measured(value, seconds, peak)
+    return Measured(value, seconds, peak, cpu)
 
 
 # -- summaries ---------------------------------------------------------------------------------

@@ -22,3 +22,12 @@ def sleep(seconds: float) -> str:
     """Sleep, to test the timeout."""
     time.sleep(seconds)
     return "woke"
+
+
+def spin(seconds: float) -> int:
+    """Keep a core busy until this process has used `seconds` more of CPU time."""
+    end = time.process_time() + seconds
+    turns = 0
+    while time.process_time() < end:
+        turns += 1
+    return turns

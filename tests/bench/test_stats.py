@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.stats import (ChildError, Column, fmt_float, fmt_int, fmt_megabytes, format_table,
+from bench.stats import (ChildError, Column, fmt_float, fmt_int, fmt_megabytes, format_table, machine_note,
                          median, median_or_none, relative_gap, run_measured)
 from tests.bench import helpers
 
@@ -41,3 +41,9 @@ def test_format_table_aligns_numbers_right_text_left_and_cjk_as_double_width() -
     assert lines[2] == "滨江     3  1.50  1,024"
     assert lines[3].startswith("----")  # the separator before row 1
     assert lines[4] == "b     12.5     -      0"
+
+
+def test_cpu_seconds_of_a_busy_child_are_counted() -> None:
+    busy = run_measured(helpers.spin, 0.5, timeout=120)
+    assert busy.cpu_seconds >= 0.5  # it spun until it had used half a second of CPU
+    assert "cores" in machine_note()
