@@ -14,6 +14,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from scheduler import planning_cli
 from scheduler.accounts import AccountError, create_coordinator
 from scheduler.communities import community_by_slug, create_community
 from scheduler.demo import DEMO_SEED, demo_exists, load_demo
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_coordinator_command)
     app.cli.add_command(create_community_command)
+    planning_cli.init_app(app)
 
 
 def _fail(message: str) -> None:

@@ -31,10 +31,12 @@ def init_app(app: Flask) -> None:
     from web.auth import bp as auth_bp
     from web.feeds import bp as feeds_bp
     from web.main import bp as main_bp
+    from web.planning import bp as planning_bp
     from web.volunteer import bp as volunteer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(planning_bp, url_prefix="/planning")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(volunteer_bp, url_prefix="/volunteer")
 
