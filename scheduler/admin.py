@@ -15,6 +15,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.sql import Select
 
 from scheduler.accounts import check_password_strength, hash_password, is_valid_mobile, normalise_mobile
@@ -145,7 +146,18 @@ def volunteer_search(
         query = query.where(User.is_active.is_(True))
     elif status == "inactive":
         query = query.where(User.is_active.is_(False))
-    return query.order_by(User.display_name, User.id)
+    # Lists and exports show every volunteer's teams, skills and grids: load them in bulk.
+    return query.order_by(User.display_name, User.id).options(
+        contains_eager(VolunteerProfile.user),
+        selectinload(VolunteerProfile.teams),
+        selectinload(VolunteerProfile.grids),
+        selectinload(VolunteerProfile.skills).joinedload(VolunteerSkill.skill),
+    )
+
+
+def count_of(query: Select) -> int:
+    """How many rows `query` selects."""
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
 def volunteer_of(community: Community, profile_id: int) -> Optional[VolunteerProfile]:
@@ -157,12 +169,14 @@ def volunteer_of(community: Community, profile_id: int) -> Optional[VolunteerPro
 
 
 def create_volunteer(
-    community: Community, data: VolunteerData, *, password: Optional[str] = None
+    community: Community, data: VolunteerData, *, password: Optional[str] = None, flush: bool = True
 ) -> VolunteerProfile:
     """Add a volunteer to `community`.
 
     Without `password` the account cannot log in until a coordinator sets one
     (`set_volunteer_password`): coordinators enter people who have no password yet.
+    A bulk caller (the roster import) passes ``flush=False`` and flushes once at the end;
+    it must then check mobile numbers repeated within its batch itself.
     """
     mobile = _checked_volunteer(community, data, current=None)
     if password is not None:
@@ -177,19 +191,21 @@ def create_volunteer(
     user.profile = VolunteerProfile()
     _apply_volunteer(user.profile, data)
     db.session.add(user)
-    db.session.flush()
-    log.info("coordinator added volunteer %s to %s", user.profile.id, community.slug)
+    if flush:
+        db.session.flush()
+        log.info("coordinator added volunteer %s to %s", user.profile.id, community.slug)
     return user.profile
 
 
-def update_volunteer(profile: VolunteerProfile, data: VolunteerData) -> None:
+def update_volunteer(profile: VolunteerProfile, data: VolunteerData, *, flush: bool = True) -> None:
     """Replace the name, mobile, teams, skills, grids, limits and notes of `profile`."""
     community = profile.user.community
     profile.user.mobile = _checked_volunteer(community, data, current=profile.user)
     profile.user.display_name = data.name.strip()
     _apply_volunteer(profile, data)
-    db.session.flush()
-    log.info("volunteer %s updated", profile.id)
+    if flush:
+        db.session.flush()
+        log.info("volunteer %s updated", profile.id)
 
 
 def set_volunteer_active(profile: VolunteerProfile, active: bool) -> int:
@@ -240,9 +256,11 @@ def _checked_volunteer(community: Community, data: VolunteerData, *, current: Op
     mobile = normalise_mobile(data.mobile)
     if not is_valid_mobile(mobile):
         raise AdminError("mobile", _l("Enter an 11-digit mobile number starting with 1."))
-    owner = db.session.scalar(select(User).where(User.mobile == mobile))
-    if owner is not None and owner is not current:
-        raise AdminError("mobile", _l("This mobile number belongs to another account."))
+    if current is None or current.mobile != mobile:
+        with db.session.no_autoflush:  # a bulk caller flushes once at the end
+            owner = db.session.scalar(select(User).where(User.mobile == mobile))
+        if owner is not None and owner is not current:
+            raise AdminError("mobile", _l("This mobile number belongs to another account."))
     _check_same_community(community, "teams", data.teams)
     _check_same_community(community, "grids", data.grids)
     _check_same_community(community, "skills", data.skills)

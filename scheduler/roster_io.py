@@ -31,6 +31,7 @@ from typing import Iterable, Iterator, Mapping, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from scheduler.accounts import is_valid_mobile, normalise_mobile
 from scheduler.admin import (
@@ -40,11 +41,10 @@ from scheduler.admin import (
     VolunteerData,
     VolunteerLimits,
     create_volunteer,
-    set_volunteer_active,
     update_volunteer,
 )
 from scheduler.extensions import db
-from scheduler.models import Community, Grid, Role, Skill, Team, User, VolunteerProfile
+from scheduler.models import Community, Grid, Role, Skill, Team, User, VolunteerProfile, VolunteerSkill
 
 log = logging.getLogger(__name__)
 
@@ -454,17 +454,18 @@ def import_roster(community: Community, sheet: RosterSheet) -> ImportReport:
     for row, owner, data, active in planned:
         try:
             if owner is None:
-                profile = create_volunteer(community, data)
+                profile = create_volunteer(community, data, flush=False)
                 created += 1
             else:
                 profile = owner.profile
-                update_volunteer(profile, data)
+                update_volunteer(profile, data, flush=False)
                 updated += 1
-            if active is not None and profile.user.is_active != active:
-                set_volunteer_active(profile, active)
         except AdminError as error:  # checked above; kept as a safety net
             column = sheet.columns.get(error.field, sheet.columns["name"])
             raise RosterImportError([RowError(row, column, error.message)]) from error
+        if active is not None:
+            profile.user.is_active = active
+    db.session.flush()
     log.info("roster import into %s: %d created, %d updated", community.slug, created, updated)
     return ImportReport(created=created, updated=updated)
 
@@ -478,7 +479,14 @@ def _users_by_mobile(mobiles: Sequence[str]) -> dict[str, User]:
     found: dict[str, User] = {}
     for start in range(0, len(mobiles), 500):
         chunk = mobiles[start:start + 500]
-        for user in db.session.scalars(select(User).where(User.mobile.in_(chunk))):
+        query = select(User).where(User.mobile.in_(chunk)).options(
+            selectinload(User.profile).options(
+                selectinload(VolunteerProfile.teams),
+                selectinload(VolunteerProfile.grids),
+                selectinload(VolunteerProfile.skills).joinedload(VolunteerSkill.skill),
+            )
+        )
+        for user in db.session.scalars(query):
             found[user.mobile] = user
     return found
 

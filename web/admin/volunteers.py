@@ -13,6 +13,7 @@ from scheduler.accounts import AccountError
 from scheduler.admin import (
     AdminError,
     can_log_in,
+    count_of,
     create_volunteer,
     set_volunteer_active,
     set_volunteer_password,
@@ -59,9 +60,7 @@ def index():
 @coordinator_required
 def dashboard(community: Community):
     """The start page of the coordinator pages, with counts."""
-    volunteers = db.session.scalar(
-        volunteer_search(community).with_only_columns(db.func.count()).order_by(None)
-    )
+    volunteers = count_of(volunteer_search(community))
     return render_template("admin/dashboard.html", community=community, volunteer_count=volunteers)
 
 
