@@ -57,6 +57,7 @@ def test_a_coordinator_adds_a_venue_an_activity_with_a_role_and_imports_voluntee
     expect(page.locator("#end_time-errors")).to_have_text("结束时间不能与开始时间相同。")
     expect(page.get_by_label("名称")).to_have_value("书画班")
     expect(page.get_by_label("周四")).to_be_checked()
+    page.screenshot(path=tmp_path / "2-activity-error.png", full_page=True)
     page.get_by_label("结束时间").fill("11:00")
     page.get_by_role("button", name="添加活动").click()
     expect(page.locator(".flash-success")).to_contain_text("已添加书画班")
@@ -92,6 +93,12 @@ def test_a_coordinator_adds_a_venue_an_activity_with_a_role_and_imports_voluntee
     expect(page.locator(".cards")).to_contain_text("王秀英")
     expect(page.locator(".cards")).to_contain_text("书法(3)")
     page.screenshot(path=tmp_path / "4-volunteers.png", full_page=True)
+    page.get_by_role("link", name="王秀英").click()
+    expect(page.get_by_label("姓名")).to_have_value("王秀英")
+    expect(page.get_by_label("退休干部")).to_be_checked()
+    expect(page.get_by_label("书法")).to_have_value("3")
+    expect(page.get_by_label("每周最多小时")).to_have_value("6")
+    page.screenshot(path=tmp_path / "5-volunteer.png", full_page=True)
 
     with server.app.app_context():
         activity = db.session.query(Activity).one()
