@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Mapping, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.planning_models import CancelledDate
+from scheduler.weeks import add_one_off
 
 log = logging.getLogger(__name__)
 
@@ -275,29 +276,21 @@ def one_off_events(community: Community, *, since: date) -> list[Shift]:
 
 
 def create_one_off_event(activity: Activity, data: OneOffData) -> Shift:
-    """A shift of `activity` on `data.day` that no recurrence generates (a festival, a drill)."""
+    """A shift of `activity` on `data.day` that no recurrence generates (a festival, a drill).
+
+    The shift itself is made by `scheduler.weeks.add_one_off`, as week generation expects;
+    this adds the checks a coordinator's form needs.
+    """
     if not activity.roles:
         raise AdminError("activity", _l("Give the activity at least one role first."))
-    start_time = data.start_time or activity.start_time
-    end_time = data.end_time or activity.end_time
-    if start_time == end_time:
+    if (data.start_time or activity.start_time) == (data.end_time or activity.end_time):
         raise AdminError("end_time", _l("The end must differ from the start."))
-    start = datetime.combine(data.day, start_time)
-    end = datetime.combine(data.day, end_time)
-    if end <= start:
-        end += timedelta(days=1)
-    clash = db.session.scalar(
-        select(Shift).where(Shift.activity_id == activity.id, Shift.starts_at == start)
-    )
-    if clash is not None:
-        raise AdminError("day", _l("This activity already has a shift starting at that time."))
-    with db.session.no_autoflush:
-        shift = Shift.from_activity(activity, data.day, one_off=True)
-        shift.starts_at, shift.ends_at = start, end
-        if data.title.strip():
-            shift.title = data.title.strip()
-    db.session.add(shift)
-    db.session.flush()
+    try:
+        shift = add_one_off(
+            activity, data.day, start=data.start_time, end=data.end_time, title=data.title.strip() or None
+        )
+    except ValueError as error:
+        raise AdminError("day", _l("This activity already has a shift starting at that time.")) from error
     log.info("added one-off shift %s of %s on %s", shift.id, activity.code, data.day)
     return shift
 
