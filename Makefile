@@ -5,6 +5,8 @@ FLASK  := $(VENV)/bin/flask --app app
 PYBABEL := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Seconds the engine may spend on each of the demo's weeks scheduled by `make run`.
+DEMO_TIME_LIMIT ?= 20
 
 .PHONY: setup run test test-solver bench worker clean translations i18n-update
 
@@ -17,11 +19,19 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 # Create the database schema (or upgrade it), load the demo community into an empty
-# database, and serve on http://127.0.0.1:5000.
+# database, schedule and publish the demo's current and next week (once), and serve on
+# http://127.0.0.1:5000.
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
+	-$(FLASK) schedule --community demo --week current --week next --publish --if-unpublished --if-exists \
+		--time-limit $(DEMO_TIME_LIMIT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Execute queued schedule runs from Redis; the web process must have the same REDIS_URL
+# (without it, runs execute in a thread of the web process and no worker is needed).
+worker: setup
+	$(FLASK) worker
 
 test: setup
 	$(PY) -m pytest
