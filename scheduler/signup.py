@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Callable, Iterable, NamedTuple, Optional, Sequence, TypeVar
 
-from flask_babel import format_date, format_datetime
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -131,9 +132,17 @@ def minutes_between(earlier: datetime, later: datetime, community: Community) ->
     return int(delta.total_seconds() // 60)
 
 
+def local_day(day: date) -> str:
+    """A short day with its weekday in the request's language: 12月7日周一 / Mon, Dec 7."""
+    return format_skeleton("MMMEd", day, locale=get_locale())
+
+
 def local_datetime(moment: datetime) -> str:
-    """A wall-clock time for people, in the request's language (never shifted to UTC)."""
-    return format_datetime(moment, "short", rebase=False)
+    """A wall-clock time for people in the request's language: 12月7日周一 09:30.
+
+    Shift times are local already, so nothing is converted between zones.
+    """
+    return f"{local_day(moment.date())} {moment:%H:%M}"
 
 
 # --------------------------------------------------------------------------- the volunteer's state
@@ -252,7 +261,7 @@ class VolunteerState:
         leave = self.times.leave_on(shift.starts_at.date())
         if leave is not None:
             reasons.append(
-                Reason("leave", _l("You are on leave on %(day)s.", day=format_date(shift.starts_at.date(), "medium", rebase=False)))
+                Reason("leave", _l("You are on leave on %(day)s.", day=local_day(shift.starts_at.date())))
             )
         if not self.times.within_weekly(shift.starts_at, shift.ends_at):
             reasons.append(Reason("unavailable", _l("This is outside the times you said you are available.")))

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from itertools import groupby
 
-from babel.dates import format_skeleton
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,9 +24,7 @@ MAX_BROWSE_WEEKS = 8
 @bp.app_template_filter("volunteer_day")
 def day_label(day: date | datetime) -> str:
     """A short day with its weekday in the request's language: 12月7日周一 / Mon, Dec 7."""
-    if isinstance(day, datetime):
-        day = day.date()
-    return format_skeleton("MMMEd", day, locale=get_locale())
+    return signup.local_day(day.date() if isinstance(day, datetime) else day)
 
 
 @bp.app_template_filter("volunteer_time")
@@ -40,7 +36,7 @@ def time_label(moment: datetime) -> str:
 @bp.app_template_filter("volunteer_when")
 def when_label(moment: datetime) -> str:
     """A day and a time: 12月7日周一 09:30."""
-    return f"{day_label(moment)} {time_label(moment)}"
+    return signup.local_datetime(moment)
 
 
 def _profile():
