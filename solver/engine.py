@@ -2,12 +2,17 @@
 
 1. Candidate triples (`solver.eligibility`); a fixed entry that no candidate can carry is
    reported as a conflict at once.
-2. A greedy fill (`solver.greedy`); when it keeps every hard rule it is CP-SAT's complete
-   hint, the first reported solution and the fallback if CP-SAT finds nothing better in time.
-3. The CP-SAT model (`solver.model`), solved with a progress callback.
-4. The answer: the exact objective of the best schedule (`solver.evaluate`), the model's
-   bound in document units, explanations of the unfilled roles (`solver.explain`) and, when
-   the hard rules cannot all hold, the conflicts (`solver.conflicts`).
+2. Independent parts (`solver.decompose`): communities that share no volunteer are solved
+   one after the other, smallest first, each with a share of the time proportional to its
+   size (time a part does not need goes to the next ones).
+3. Per part, a greedy fill (`solver.greedy`); when every part's fill keeps the hard rules,
+   their union is the first reported solution, and each is its part's complete CP-SAT hint
+   and fallback.
+4. Per part, the CP-SAT model (`solver.model`) searched with a progress callback
+   (`solver.search`).
+5. The answer: the exact objective of the best schedule (`solver.evaluate`), the sum of the
+   parts' bounds, explanations of the unfilled roles (`solver.explain`) and, when the hard
+   rules cannot all hold, the conflicts (`solver.conflicts`).
 """
 
 from __future__ import annotations
@@ -15,17 +20,18 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
-from ortools.sat.python import cp_model
-
 from solver.conflicts import explain_infeasible, static_conflicts
+from solver.decompose import Part, decompose
 from solver.domain import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Assignment, Problem, Solution, UnfilledRole
-from solver.eligibility import compute_eligibility
+from solver.eligibility import Eligibility, compute_eligibility
 from solver.evaluate import evaluate
 from solver.explain import explain_unfilled
-from solver.greedy import greedy_fill
-from solver.model import ScheduleModel, build_model
+from solver.greedy import GreedyResult, greedy_fill
+from solver.model import build_model
+from solver.search import run_search
 
 log = logging.getLogger(__name__)
 
@@ -33,49 +39,40 @@ Progress = Callable[[float, Optional[float], float], None]
 
 #: Relative tolerance when comparing objectives (SOLVER_API.md).
 TOLERANCE = 1e-6
-#: CP-SAT's full-problem workers, best first (as many are used as there are workers left).
-FULL_SUBSOLVERS = ("max_lp", "default_lp", "core", "quick_restart", "reduced_costs",
-                   "pseudo_costs", "no_lp", "lb_tree_search", "quick_restart_no_lp", "fixed")
-
-
-class _ProgressReporter(cp_model.CpSolverSolutionCallback):
-    """Calls `on_progress(objective, bound, seconds)` on each improving CP-SAT solution."""
-
-    def __init__(self, model: ScheduleModel, started: float, report: "_Reports") -> None:
-        super().__init__()
-        self.model = model
-        self.started = started
-        self.report = report
-        self.first_seconds: Optional[float] = None
-
-    def on_solution_callback(self) -> None:
-        seconds = time.perf_counter() - self.started
-        if self.first_seconds is None:
-            self.first_seconds = seconds
-        scale = self.model.scale
-        objective = scale.to_document(self.objective_value)
-        bound = _bound(scale.to_document(self.best_objective_bound), scale.error)
-        self.report(objective, bound, seconds)
 
 
 class _Reports:
     """Forwards strictly improving objectives to the caller's callback, never raising."""
 
-    def __init__(self, on_progress: Optional[Progress]) -> None:
+    def __init__(self, on_progress: Optional[Progress], started: float) -> None:
         self.on_progress = on_progress
+        self.started = started
         self.best = math.inf
 
-    def __call__(self, objective: float, bound: Optional[float], seconds: float) -> None:
+    def __call__(self, objective: float, bound: Optional[float]) -> None:
         if self.on_progress is None or objective >= self.best - TOLERANCE * max(1.0, abs(self.best)):
             return
         self.best = objective
         if bound is not None:
             bound = min(bound, objective)
         try:
-            self.on_progress(objective, bound, seconds)
+            self.on_progress(objective, bound, time.perf_counter() - self.started)
         except Exception:  # a broken progress bar must not break the solve
             log.exception("on_progress callback failed; no more progress reports")
             self.on_progress = None
+
+
+@dataclass
+class _PartState:
+    """One part's best schedule so far, its value and bound (document units)."""
+
+    part: Part
+    elig: Eligibility
+    greedy: GreedyResult
+    best: Optional[list[Assignment]] = None
+    value: Optional[float] = None
+    bound: Optional[float] = None
+    stats: dict[str, object] = field(default_factory=dict)
 
 
 def solve(problem: Problem, *, time_limit: float = 30.0, workers: int = 0, seed: int = 0,
@@ -89,7 +86,7 @@ def solve(problem: Problem, *, time_limit: float = 30.0, workers: int = 0, seed:
     """
     started = time.perf_counter()
     try:
-        return _solve(problem, time_limit, workers, seed, _Reports(on_progress), started)
+        return _solve(problem, time_limit, workers, seed, _Reports(on_progress, started), started)
     except Exception as exc:  # never raise on a valid problem: report what happened instead
         log.exception("solve failed on %r", problem.name)
         return Solution(UNKNOWN, None, None, {}, (), stats={
@@ -98,74 +95,94 @@ def solve(problem: Problem, *, time_limit: float = 30.0, workers: int = 0, seed:
 
 def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report: _Reports,
            started: float) -> Solution:
+    def elapsed() -> float:
+        return time.perf_counter() - started
+
     elig = compute_eligibility(problem)
     stats: dict[str, object] = {"triples": elig.num_triples}
     clash = static_conflicts(problem, elig)
     if clash:
-        stats["seconds"] = round(time.perf_counter() - started, 3)
+        stats["seconds"] = round(elapsed(), 3)
         return Solution(INFEASIBLE, None, None, {}, (), conflicts=tuple(clash), stats=stats)
 
-    greedy = greedy_fill(problem, elig)
-    greedy_eval = evaluate(problem, greedy.assignments) if greedy.valid else None
-    stats["greedy_seconds"] = round(time.perf_counter() - started, 3)
-    stats["greedy_objective"] = greedy_eval.objective if greedy_eval else None
+    split = decompose(problem, elig)
+    count_changes = bool(problem.previous)
+    states = []
+    for part in split.parts:
+        part_elig = elig if part.problem is problem else compute_eligibility(part.problem)
+        greedy = greedy_fill(part.problem, part_elig, count_changes=count_changes)
+        state = _PartState(part, part_elig, greedy)
+        if greedy.valid:
+            state.best = list(greedy.assignments)
+            state.value = evaluate(part.problem, greedy.assignments, count_changes=count_changes).objective
+        states.append(state)
+    stats["parts"] = len(states)
+    stats["greedy_seconds"] = round(elapsed(), 3)
     first_seconds: Optional[float] = None
-    if greedy_eval is not None:
-        first_seconds = time.perf_counter() - started
-        report(greedy_eval.objective, None, first_seconds)
-
-    model = build_model(problem, elig)
-    hinted = model.add_hint(greedy.assignments) and greedy.valid
-    stats.update({"variables": len(model.cp.proto.variables),
-                  "constraints": len(model.cp.proto.constraints),
-                  "assignment_variables": len(model.x),
-                  "objective_scale": model.scale.factor,
-                  "hint": "feasible" if hinted else "partial",
-                  "model_seconds": round(time.perf_counter() - started, 3)})
-
-    solver = cp_model.CpSolver()
-    configure(solver.parameters, time_limit=time_limit - (time.perf_counter() - started),
-              workers=workers, seed=seed)
-    reporter = _ProgressReporter(model, started, report)
-    status = solver.solve(model.cp, reporter)
-    stats.update({"cp_sat_status": solver.status_name(status),
-                  "cp_sat_first_solution_seconds": _round(reporter.first_seconds),
-                  "branches": solver.num_branches, "conflicts": solver.num_conflicts})
-
-    if status == cp_model.INFEASIBLE:
-        left = time_limit - (time.perf_counter() - started)
-        conflicts = explain_infeasible(problem, elig, time_limit=max(1.0, left), seed=seed)
-        stats["seconds"] = round(time.perf_counter() - started, 3)
-        return Solution(INFEASIBLE, None, None, {}, (), conflicts=tuple(conflicts), stats=stats)
-
-    assignments: Optional[list[Assignment]] = None
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        assignments = model.assignments_from(_reader(solver))
-        first_seconds = first_seconds if first_seconds is not None else reporter.first_seconds
-        stats["first_solution_source"] = "greedy" if greedy_eval else "cp-sat"
-    elif greedy_eval is not None:
-        assignments = list(greedy.assignments)
+    if all(s.value is not None for s in states):
+        first_seconds = elapsed()
         stats["first_solution_source"] = "greedy"
-    stats["first_solution_seconds"] = _round(first_seconds)
+        report(_total(states, split.constant), None)
 
-    if assignments is None:
-        stats["seconds"] = round(time.perf_counter() - started, 3)
-        if status == cp_model.MODEL_INVALID:
-            stats["error"] = model.cp.validate()
-            log.error("CP-SAT rejected the model: %s", stats["error"])
+    totals = {"variables": 0, "constraints": 0, "assignment_variables": 0}
+    order = sorted(states, key=lambda s: s.part.triples)
+    for i, state in enumerate(order):
+        share = max(1, state.part.triples) / sum(max(1, s.part.triples) for s in order[i:])
+        budget = max(0.05, (time_limit - elapsed()) * share)
+        model = build_model(state.part.problem, state.elig, count_changes=count_changes)
+        complete = model.add_hint(state.greedy.assignments) and state.greedy.valid
+        for key, value in (("variables", len(model.cp.proto.variables)),
+                           ("constraints", len(model.cp.proto.constraints)),
+                           ("assignment_variables", len(model.x))):
+            totals[key] += value
+
+        def on_solution(objective: float, bound: Optional[float], state: _PartState = state) -> None:
+            others = [s.value for s in states if s is not state]
+            if all(v is not None for v in others):
+                report(sum(others) + objective + split.constant, None)
+
+        outcome = run_search(model, time_limit=budget, workers=workers, seed=seed, started=started,
+                             on_solution=on_solution)
+        state.stats = dict(outcome.stats, hint="feasible" if complete else "partial",
+                           triples=state.part.triples, seconds=round(elapsed(), 3))
+        if outcome.infeasible:
+            left = time_limit - elapsed()
+            conflicts = explain_infeasible(state.part.problem, state.elig, time_limit=max(1.0, left), seed=seed)
+            stats.update(totals, seconds=round(elapsed(), 3), cp_sat=[s.stats for s in states if s.stats])
+            return Solution(INFEASIBLE, None, None, {}, (), conflicts=tuple(conflicts), stats=stats)
+        if outcome.assignments is not None:
+            value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
+            if state.value is None or value < state.value:
+                state.best, state.value = outcome.assignments, value
+        state.bound = outcome.bound
+        if first_seconds is None and all(s.value is not None for s in states):
+            # The other parts had schedules already: this part's first one completed the set.
+            first_seconds = outcome.first_seconds if outcome.first_seconds is not None else elapsed()
+            stats["first_solution_source"] = "cp-sat"
+
+    stats.update(totals, first_solution_seconds=_round(first_seconds),
+                 hint="feasible" if all(s.greedy.valid for s in states) else "partial",
+                 cp_sat=[s.stats for s in states])
+    if any(s.best is None for s in states):
+        stats["seconds"] = round(elapsed(), 3)
         return Solution(UNKNOWN, None, None, {}, (), stats=stats)
+    return _answer(problem, states, split.constant, report, stats, elapsed)
 
+
+def _answer(problem: Problem, states: list[_PartState], constant: float, report: _Reports,
+            stats: dict[str, object], elapsed: Callable[[], float]) -> Solution:
+    """The solution document of the parts' best schedules."""
+    volunteer_rank = {v.id: i for i, v in enumerate(problem.volunteers)}
+    shift_rank = {s.id: i for i, s in enumerate(problem.shifts)}
+    assignments = sorted((a for s in states for a in s.best),
+                         key=lambda a: (shift_rank[a.shift], volunteer_rank[a.volunteer]))
     result = evaluate(problem, assignments)
-    if greedy_eval is not None and greedy_eval.objective < result.objective:
-        assignments, result = list(greedy.assignments), greedy_eval  # CP-SAT had not caught up
     bound: Optional[float] = None
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = _bound(model.scale.to_document(solver.best_objective_bound), model.scale.error)
-    if bound is not None:
-        bound = min(bound, result.objective)
+    if all(s.bound is not None for s in states):
+        bound = min(sum(s.bound for s in states) + constant, result.objective)
     proven = bound is not None and result.objective - bound <= TOLERANCE * max(1.0, abs(result.objective))
-    report(result.objective, bound, time.perf_counter() - started)
-    stats["seconds"] = round(time.perf_counter() - started, 3)
+    report(result.objective, bound)
+    stats["seconds"] = round(elapsed(), 3)
     return Solution(
         status=OPTIMAL if proven else FEASIBLE,
         objective=result.objective,
@@ -177,38 +194,8 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
     )
 
 
-def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: int, seed: int) -> None:
-    """CP-SAT parameters of the main solve.
-
-    The cover constraints of roles that need one person become clauses in presolve, and
-    CP-SAT's default LP worker leaves clauses out of its relaxation, which costs half the
-    bound on fairness-heavy weeks. So the first full worker is `max_lp` (every constraint in
-    the LP), or, with one worker, linearization level 2.
-    """
-    params.max_time_in_seconds = max(0.1, time_limit)
-    params.num_workers = max(0, workers)
-    params.random_seed = seed
-    if workers == 1:
-        params.linearization_level = 2
-    else:
-        params.subsolvers.extend(FULL_SUBSOLVERS)
-
-
-def _reader(solver: cp_model.CpSolver) -> Callable[[Sequence[cp_model.IntVar]], list[bool]]:
-    """A vectorised reader of the Boolean values of the best solution."""
-    values = solver.response_proto.solution
-
-    def read(variables: Sequence[cp_model.IntVar]) -> list[bool]:
-        return [bool(values[var.index]) for var in variables]
-
-    return read
-
-
-def _bound(value: float, error: float) -> Optional[float]:
-    """A model bound in document units, lowered by the scaling error; None if not finite."""
-    if not math.isfinite(value):
-        return None
-    return value - error
+def _total(states: list[_PartState], constant: float) -> float:
+    return sum(s.value for s in states) + constant
 
 
 def _round(seconds: Optional[float]) -> Optional[float]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Optional
 
 from solver.domain import Assignment, Problem, Shift, Volunteer
 
@@ -51,8 +51,13 @@ def preference_weight(volunteer: Volunteer) -> Callable[[Shift], int]:
     return weight
 
 
-def evaluate(problem: Problem, assignments: Iterable[Assignment]) -> Evaluation:
-    """The exact objective of `assignments` (each a known volunteer, shift and role)."""
+def evaluate(problem: Problem, assignments: Iterable[Assignment], *,
+             count_changes: Optional[bool] = None) -> Evaluation:
+    """The exact objective of `assignments` (each a known volunteer, shift and role).
+
+    Changes count when `problem.previous` is not empty, or when `count_changes` says so (a
+    part of a problem whose previous plan lies elsewhere, `solver.decompose`).
+    """
     chosen = list(dict.fromkeys(assignments))
     shifts, volunteers = problem.shift_by_id, problem.volunteer_by_id
     w = problem.weights
@@ -91,7 +96,9 @@ def evaluate(problem: Problem, assignments: Iterable[Assignment]) -> Evaluation:
     continuity = sum(len(vids) - 1 for vids in series.values() if vids)
 
     before = {(a.volunteer, a.shift) for a in problem.previous}
-    changes = len(before ^ pairs) if before else 0
+    if count_changes is None:
+        count_changes = bool(before)
+    changes = len(before ^ pairs) if count_changes else 0
 
     components = {"unfilled": missing, "overfilled": excess, "preference": preference,
                   "fairness": fairness, "continuity": continuity, "changes": changes}

@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
-from solver.domain import Assignment, Problem
+from solver.domain import Assignment, Problem, Supervision
 from solver.eligibility import Eligibility, compute_eligibility
 from solver.evaluate import preference_weight
 
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Rounds of repairs before giving up on a fully valid schedule.
 MAX_REPAIR_ROUNDS = 20
+#: Rounds of filling and repairing (a repair can free places that a new round fills).
+FILL_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,17 @@ def greedy_assign(problem: Problem) -> list[Assignment]:
     return greedy_fill(problem, compute_eligibility(problem)).assignments
 
 
-def greedy_fill(problem: Problem, elig: Eligibility) -> GreedyResult:
-    """Fill greedily, repair, and validate (see the module docstring)."""
-    roster = Roster(problem, elig)
+def greedy_fill(problem: Problem, elig: Eligibility, *, count_changes: Optional[bool] = None
+                ) -> GreedyResult:
+    """Fill greedily, repair, and validate (see the module docstring).
+
+    `count_changes` as in `solver.evaluate.evaluate` (for a part of a bigger problem).
+    """
+    roster = Roster(problem, elig, count_changes=count_changes)
     roster.place_fixed()
-    roster.fill_needs()
-    roster.repair()
+    for _ in range(FILL_ROUNDS):
+        roster.fill_needs()
+        roster.repair()
     roster.fill_extras()
     roster.repair()
     return GreedyResult(roster.assignments(), roster.problems())
@@ -65,8 +72,10 @@ def greedy_fill(problem: Problem, elig: Eligibility) -> GreedyResult:
 class Roster:
     """A schedule under construction, with the per-volunteer state the rules look at."""
 
-    def __init__(self, problem: Problem, elig: Eligibility) -> None:
+    def __init__(self, problem: Problem, elig: Eligibility, *,
+                 count_changes: Optional[bool] = None) -> None:
         self.p = problem
+        self.count_changes = bool(problem.previous) if count_changes is None else count_changes
         self.elig = elig
         n_v = len(problem.volunteers)
         self.role_of: dict[tuple[int, int], int] = {}  # (v, s) -> role
@@ -135,17 +144,13 @@ class Roster:
         slots = []
         for s, shift in enumerate(self.p.shifts):
             for r, role in enumerate(shift.roles):
-                if role.need > 0:
+                if len(self.people[(s, r)]) < role.need:
                     cands = [v for v in self.elig.volunteers_of[s] if r in self.elig.roles[(v, s)]]
                     slots.append((len(cands) / role.need, shift.start_min, s, r, cands))
         slots.sort(key=lambda t: t[:4])
         for _, _, s, r, cands in slots:
             role = self.p.shifts[s].roles[r]
-            while len(self.people[(s, r)]) < role.need:
-                best = self._best(s, r, cands, role.under_weight)
-                if best is None:
-                    break
-                self.add(best, s, r)
+            self._fill(s, r, cands, lambda: len(self.people[(s, r)]) < role.need, role.under_weight)
 
     def fill_extras(self) -> None:
         """Add people above `need` (up to `max`) where that lowers the objective."""
@@ -154,11 +159,35 @@ class Roster:
                 if role.max <= role.need:
                     continue
                 cands = [v for v in self.elig.volunteers_of[s] if r in self.elig.roles[(v, s)]]
-                while role.need <= len(self.people[(s, r)]) < role.max:
-                    best = self._best(s, r, cands, -role.over_weight)
-                    if best is None:
-                        break
-                    self.add(best, s, r)
+                self._fill(s, r, cands, lambda: role.need <= len(self.people[(s, r)]) < role.max,
+                           -role.over_weight)
+
+    def _fill(self, s: int, r: int, cands: list[int], more: Callable[[], bool], gain: float) -> None:
+        """Add the best candidates to role `r` of `s` while `more()` and it pays `gain`."""
+        rejected: set[int] = set()
+        while more():
+            best = self._best(s, r, [v for v in cands if v not in rejected], gain)
+            if best is None:
+                return
+            if not self.add_supervised(best, s, r):
+                rejected.add(best)
+
+    def add_supervised(self, v: int, s: int, r: int) -> bool:
+        """Add `v` to role `r` of `s`, with a supervisor if that needs one; False if impossible."""
+        self.add(v, s, r)
+        added: list[int] = []
+        vols = self.p.volunteers
+        for rule in self.p.shifts[s].supervision:
+            here = self.in_shift[s]
+            if any(rule.group in vols[u].groups for u in here) and not any(
+                    vols[u].groups & rule.by and rule.group not in vols[u].groups for u in here):
+                supervisor = self._add_supervisor(s, rule)
+                if supervisor is None:
+                    for u in added + [v]:
+                        self.remove(u, s)
+                    return False
+                added.append(supervisor)
+        return True
 
     def _best(self, s: int, r: int, cands: Iterable[int], gain: float) -> Optional[int]:
         """The candidate whose addition costs least, if that cost is below `gain`."""
@@ -181,7 +210,7 @@ class Roster:
         if role.continuity:
             people = self.series_people[(shift.activity, role.name)]
             cost += w.continuity if people and v not in people else 0
-        if p.previous:
+        if self.count_changes:
             cost += -w.change if (v, s) in self.previous else w.change
         return cost
 
@@ -300,7 +329,7 @@ class Roster:
                 if not members or any(vols[v].groups & rule.by and rule.group not in vols[v].groups
                                       for v in here):
                     continue
-                if self._add_supervisor(s, rule):
+                if self._add_supervisor(s, rule) is not None:
                     changed = True
                     continue
                 for v in members:
@@ -309,7 +338,8 @@ class Roster:
                         changed = True
         return changed
 
-    def _add_supervisor(self, s: int, rule) -> bool:
+    def _add_supervisor(self, s: int, rule: Supervision) -> Optional[int]:
+        """Add the best volunteer of `rule.by` (not of `rule.group`) to `s`; who, or None."""
         vols = self.p.volunteers
         shift = self.p.shifts[s]
         options = []
@@ -321,10 +351,10 @@ class Roster:
                     short = len(self.people[(s, r)]) - shift.roles[r].need
                     options.append((short, self.delta(v, s, r), v, r))
         if not options:
-            return False
+            return None
         _, _, v, r = min(options)
         self.add(v, s, r)
-        return True
+        return v
 
     def _repair_minutes(self, v: int) -> bool:
         lim = self.p.volunteers[v].limits

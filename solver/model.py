@@ -55,8 +55,10 @@ class ScheduleModel:
     """A CP-SAT model under construction, with the variables the rules share."""
 
     def __init__(self, problem: Problem, eligibility: Eligibility, scale: ObjectiveScale,
-                 *, guarded: bool = False) -> None:
+                 *, guarded: bool = False, count_changes: Optional[bool] = None) -> None:
         self.problem = problem
+        #: Whether assignments are changes against a previous plan (`solver.decompose`).
+        self.count_changes = bool(problem.previous) if count_changes is None else count_changes
         self.elig = eligibility
         self.scale = scale
         self.guarded = guarded
@@ -273,17 +275,18 @@ class ScheduleModel:
                 for v, s, r in chosen]
 
 
-def build_model(problem: Problem, eligibility: Eligibility, *, guarded: bool = False
-                ) -> ScheduleModel:
+def build_model(problem: Problem, eligibility: Eligibility, *, guarded: bool = False,
+                count_changes: Optional[bool] = None) -> ScheduleModel:
     """The whole model: hard rules, then the soft rules that make up the objective.
 
     A `guarded` model (for the conflict search) has the hard rules only, each group behind
-    its guard literal, and no objective.
+    its guard literal, and no objective. `count_changes` overrides whether assignments count
+    as changes (by default: when `problem.previous` is not empty).
     """
     from solver.rules import hard, soft  # the rules import this module's types
 
     scale = ObjectiveScale.for_coefficients(soft.coefficient_values(problem, eligibility))
-    m = ScheduleModel(problem, eligibility, scale, guarded=guarded)
+    m = ScheduleModel(problem, eligibility, scale, guarded=guarded, count_changes=count_changes)
     for rule in hard.HARD_RULES:
         rule(m)
     if guarded:

@@ -245,7 +245,7 @@ def limit_changes(m: ScheduleModel) -> None:
     """The symmetric difference with `previous`, as (volunteer, shift) pairs."""
     weight = _exact(m.problem.weights.change)
     before = {(m.volunteer_index[a.volunteer], m.shift_index[a.shift]) for a in m.problem.previous}
-    if not weight or not before:
+    if not weight or not m.count_changes:
         return
     m.add_constant_cost(weight * len(before))
     for pair, lit in m.assigned.items():

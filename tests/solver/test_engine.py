@@ -201,3 +201,45 @@ def test_strict_minimum_against_a_maximum_names_both():
     sol = solved(p, status=INFEASIBLE)
     text = " ".join(sol.conflicts)
     assert "v1" in text and "min_minutes 300" in text and "max_shifts" in text
+
+
+# --- independent parts ----------------------------------------------------------------------
+
+
+def two_communities() -> Problem:
+    """Two areas that share no volunteer, a continuity series, and a previous plan across."""
+    vols = [vol(f"r{i}", areas=["riverside"], history_minutes=60 * i) for i in range(3)]
+    vols += [vol(f"h{i}", areas=["hillside"], prefers=[{"weekday": i, "weight": 2}]) for i in range(3)]
+    shifts = []
+    for area in ("riverside", "hillside"):
+        for d in range(3):
+            shifts.append(make_shift(f"{area[0]}{d}", *day(d, "09:00", "11:00"), activity=f"{area}-class",
+                                     area=area, roles=[make_role("teacher", 1, continuity=True),
+                                                       make_role("helper", 1, max=2)]))
+    previous = [{"volunteer": "r0", "shift": "h0"}, {"volunteer": "h1", "shift": "h1"}]
+    return problem(vols, shifts, previous=previous)
+
+
+def test_independent_parts_are_solved_apart_to_the_same_optimum(monkeypatch):
+    p = two_communities()
+    whole = solved(p)
+    assert whole.stats["parts"] == 1
+    monkeypatch.setattr("solver.decompose.MIN_PART_TRIPLES", 1)
+    seen: list[float] = []
+    apart = solved(p, on_progress=lambda o, b, s: seen.append(o))
+    assert apart.stats["parts"] == 2
+    assert apart.objective == pytest.approx(whole.objective)
+    assert apart.bound == pytest.approx(whole.objective)
+    assert apart.components["changes"] == whole.components["changes"] >= 1  # r0 can never be in h0
+    assert seen[-1] == pytest.approx(apart.objective)
+
+
+def test_an_infeasible_part_makes_the_whole_infeasible(monkeypatch):
+    p = problem([vol("r0", areas=["riverside"], limits={"max_shifts": 1}), vol("h0", areas=["hillside"])],
+                [shift("r1", day(0, "09:00", "11:00"), area="riverside"),
+                 shift("r2", day(1, "09:00", "11:00"), area="riverside"),
+                 shift("h1", day(0, "09:00", "11:00"), area="hillside")],
+                fixed=[fixed("r0", "r1"), fixed("r0", "r2")])
+    monkeypatch.setattr("solver.decompose.MIN_PART_TRIPLES", 1)
+    sol = solved(p, status=INFEASIBLE)
+    assert sol.conflicts == ("r0 is fixed to 2 shifts (r1, r2) but max_shifts is 1",)
