@@ -64,8 +64,21 @@ class Reminder:
 
 @lru_cache(maxsize=32)
 def vtimezone(tzid: str) -> bytes:
-    """The ``VTIMEZONE`` of an IANA zone (built once per process)."""
-    return Timezone.from_tzid(tzid).to_ical()
+    """The ``VTIMEZONE`` of an IANA zone (built once per process).
+
+    icalendar lists a zone's transitions as one ``RDATE`` with many values; ICAL.js (and so
+    Thunderbird) reads only the first value of each ``RDATE`` and would put summer events an
+    hour off, so every transition gets an ``RDATE`` line of its own.
+    """
+    timezone = Timezone.from_tzid(tzid)
+    for observance in timezone.subcomponents:
+        rdates = observance.pop("RDATE", None)
+        if rdates is None:
+            continue
+        for value in rdates if isinstance(rdates, list) else [rdates]:
+            for moment in value.dts:
+                observance.add("RDATE", moment.dt)
+    return timezone.to_ical()
 
 
 def calendar_head(info: CalendarInfo) -> bytes:
