@@ -5,17 +5,24 @@ FLASK  := $(VENV)/bin/flask --app app
 PYBABEL := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+ICALJS := tests/feeds/node_modules/.installed
 # Seconds the engine may spend on each of the demo's weeks scheduled by `make run`.
 DEMO_TIME_LIMIT ?= 20
 
 .PHONY: setup run test test-solver bench worker clean translations i18n-update
 
-setup: $(VENV)/.installed translations
+setup: $(VENV)/.installed translations $(ICALJS)
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+# Mozilla's ICAL.js, which the feed tests parse every feed with (pinned in package.json;
+# node_modules is not committed).
+$(ICALJS): tests/feeds/package.json tests/feeds/package-lock.json
+	cd tests/feeds && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Create the database schema (or upgrade it), load the demo community into an empty
