@@ -755,6 +755,24 @@ def _counts_by_role(role_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {role_id: (confirmed, waitlisted) for role_id, (confirmed, waitlisted) in counts.items()}
 
 
+def shifts_during_leave(volunteer: VolunteerProfile, first: date, last: date) -> list[Shift]:
+    """Active shifts the volunteer holds a place or queues for, starting `first`..`last`."""
+    return list(
+        db.session.scalars(
+            select(Shift)
+            .join(SignUp, SignUp.shift_id == Shift.id)
+            .where(
+                SignUp.volunteer_id == volunteer.id,
+                SignUp.status.in_(OPEN_STATUSES),
+                Shift.status == ShiftStatus.ACTIVE,
+                Shift.starts_at >= datetime.combine(first, datetime.min.time()),
+                Shift.starts_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
+            )
+            .order_by(Shift.starts_at)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class ScheduleEntry:
     """A sign-up on "my schedule", with what the page needs to show about it."""

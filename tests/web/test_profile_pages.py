@@ -123,6 +123,16 @@ def test_leave_add_list_remove(logged_in, volunteer):
     assert logged_in.post(f"/volunteer/leave/{leave_id}/delete").status_code == 404
 
 
+def test_leave_over_a_signed_up_shift_warns(logged_in, volunteer, make_shift, community):
+    day = community.local_now().date() + timedelta(days=4)
+    shift = make_shift(day=day, title="书法班")
+    logged_in.post(f"/volunteer/roles/{shift.roles[0].id}/sign-up")
+    response = logged_in.post("/volunteer/leave", data={"start_date": day.isoformat(), "end_date": day.isoformat()},
+                              follow_redirects=True)
+    text = page_text(response)
+    assert "请假已保存" in text and "仍报名了“书法班”" in text
+
+
 def test_leave_end_before_start(logged_in, volunteer):
     response = logged_in.post("/volunteer/leave", data={"start_date": "2026-12-10", "end_date": "2026-12-09", "reason": "x"})
     assert field_errors(response) == {"end_date": ["最后一天不能早于第一天。"]}

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from scheduler import availability, ics_import, profiles
+from scheduler import availability, ics_import, profiles, signup
 from scheduler.extensions import db
 from scheduler.models import Activity
 from web.auth.decorators import volunteer_required
@@ -43,7 +43,7 @@ def _saved(message: str, endpoint: str = "volunteer.profile"):
 def _refused(form, error) -> None:
     """Put a service refusal beside its field (or the form's first field)."""
     db.session.rollback()
-    field = form._fields.get(error.field) or next(iter(form))
+    field = form[error.field] if error.field in form else next(iter(form))
     field.errors = list(field.errors) + [error.message]
 
 
@@ -154,7 +154,15 @@ def leave():
         except availability.AvailabilityError as error:
             _refused(form, error)
         else:
-            return _saved(_("Your leave is saved."), "volunteer.leave")
+            clashes = signup.shifts_during_leave(volunteer, form.start_date.data, form.end_date.data)
+            response = _saved(_("Your leave is saved."), "volunteer.leave")
+            for shift in clashes:
+                flash(
+                    _("You are still signed up for %(title)s on %(when)s: withdraw from it, or tell the coordinator.",
+                      title=shift.title, when=signup.local_datetime(shift.starts_at)),
+                    "warning",
+                )
+            return response
     today = current_user.community.local_now().date()
     return render_template(
         "volunteer/leave.html",

@@ -43,9 +43,8 @@ def _profile():
     return current_user.profile
 
 
-def _back(default: str) -> str:
-    form_next = request.form.get("next")
-    return safe_next(form_next) or default
+def _back(form: ActionForm, default: str) -> str:
+    return safe_next(form.next.data) or default
 
 
 @bp.get("/")
@@ -121,7 +120,7 @@ def sign_up(role_id: int):
               title=title, position=signup.waitlist_position(record)),
             "warning",
         )
-    return redirect(_back(url_for("volunteer.index")))
+    return redirect(_back(form, url_for("volunteer.index")))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/withdraw")
@@ -141,6 +140,6 @@ def withdraw(sign_up_id: int):
         flash(str(refused.message), "error")
         if refused.contact:
             flash(_("Please contact %(contact)s.", contact=refused.contact), "error")
-        return redirect(_back(url_for("volunteer.index")))
+        return redirect(_back(form, url_for("volunteer.index")))
     flash(_("You have withdrawn from %(title)s.", title=title), "success")
-    return redirect(_back(url_for("volunteer.index")))
+    return redirect(_back(form, url_for("volunteer.index")))
