@@ -15,6 +15,7 @@ engine only hands CP-SAT a hint (and falls back on it) when that list is empty.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
@@ -29,6 +30,12 @@ log = logging.getLogger(__name__)
 MAX_REPAIR_ROUNDS = 20
 #: Rounds of filling and repairing (a repair can free places that a new round fills).
 FILL_ROUNDS = 3
+#: Time for moving volunteers to fill the places left open (`Roster.shift_to_fill`).
+SHIFT_SECONDS = 1.0
+#: Reasons that taking one of the volunteer's shifts away may cure.
+MOVABLE = frozenset({"max_shifts", "max_minutes", "max_shifts_per_activity", "max_shifts_per_day",
+                     "overlap", "min_rest_minutes", "travel_minutes", "max_consecutive_days",
+                     "min_consecutive_days_off", "max_weekends", "forbidden succession"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,8 @@ def greedy_fill(problem: Problem, elig: Eligibility, *, count_changes: Optional[
     for _ in range(FILL_ROUNDS):
         roster.fill_needs()
         roster.repair()
+    roster.shift_to_fill(deadline=time.perf_counter() + SHIFT_SECONDS)
+    roster.repair()
     roster.fill_extras()
     roster.repair()
     return GreedyResult(roster.assignments(), roster.problems())
@@ -188,6 +197,39 @@ class Roster:
                     return False
                 added.append(supervisor)
         return True
+
+    def shift_to_fill(self, deadline: float) -> None:
+        """Fill open places by moving a volunteer off a shift that someone else can take.
+
+        For a place (s, r) below `need` and a candidate v kept out only by its own other
+        shifts: take v off one of them (t), put v on s, and refill t's role with another
+        candidate. Kept only when both places end up filled; undone otherwise.
+        """
+        for s, shift in enumerate(self.p.shifts):
+            for r, role in enumerate(shift.roles):
+                cands = [v for v in self.elig.volunteers_of[s] if r in self.elig.roles[(v, s)]]
+                for v in cands:
+                    if len(self.people[(s, r)]) >= role.need or time.perf_counter() > deadline:
+                        break
+                    if self.blocked(v, s, r) in MOVABLE:
+                        self._move(v, s, r)
+
+    def _move(self, v: int, s: int, r: int) -> bool:
+        """Try moving `v` onto role `r` of `s` from one of its shifts; True if done."""
+        for t in sorted(self.shifts_of[v], key=lambda t: self.p.shifts[t].start_min):
+            if (v, t) in self.fixed:
+                continue
+            rt = self.role_of[(v, t)]
+            self.remove(v, t)
+            if not self.blocked(v, s, r) and self.add_supervised(v, s, r):
+                role_t = self.p.shifts[t].roles[rt]
+                cands = [u for u in self.elig.volunteers_of[t] if u != v and rt in self.elig.roles[(u, t)]]
+                self._fill(t, rt, cands, lambda: len(self.people[(t, rt)]) < role_t.need, role_t.under_weight)
+                if len(self.people[(t, rt)]) >= role_t.need:
+                    return True
+                self.remove(v, s)
+            self.add(v, t, rt)
+        return False
 
     def _best(self, s: int, r: int, cands: Iterable[int], gain: float) -> Optional[int]:
         """The candidate whose addition costs least, if that cost is below `gain`."""
