@@ -53,6 +53,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 #: Refuse sheets with more data rows or columns than this.
 MAX_ROWS = 5000
 MAX_COLUMNS = 40
+#: Rows read in all, blank ones included.
+MAX_SCANNED_ROWS = 4 * MAX_ROWS
 MAX_CELL_CHARS = 1000
 #: An .xlsx is a zip: refuse one that unpacks to more than this or has too many parts.
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024
@@ -245,7 +247,7 @@ def read_roster(data: bytes) -> RosterSheet:
     return _sheet_from_cells(_csv_cells(data))
 
 
-def _csv_cells(data: bytes) -> list[list[object]]:
+def _csv_cells(data: bytes) -> list[tuple[int, Sequence[object]]]:
     if b"\x00" in data or _looks_binary(data):
         raise RosterFileError(_l("This file is not a spreadsheet. Upload a CSV or .xlsx file."))
     for encoding in ("utf-8-sig", "gb18030"):
@@ -259,15 +261,9 @@ def _csv_cells(data: bytes) -> list[list[object]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows = []
-        for row in reader:
-            rows.append(row)
-            if len(rows) > MAX_ROWS + 1:
-                raise RosterFileError(_l("The file has too many rows (at most %(count)d).", count=MAX_ROWS))
+        return _filled_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise RosterFileError(_l("The CSV file cannot be read: %(reason)s", reason=str(error))) from error
-    return rows
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -277,7 +273,7 @@ def _looks_binary(data: bytes) -> bool:
     return controls > len(sample) // 100 or sample.startswith(b"%PDF")
 
 
-def _xlsx_cells(data: bytes) -> list[list[object]]:
+def _xlsx_cells(data: bytes) -> list[tuple[int, Sequence[object]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -295,11 +291,12 @@ def _xlsx_cells(data: bytes) -> list[list[object]]:
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             sheet = workbook.worksheets[0]
-            rows: list[list[object]] = []
-            for cells in sheet.iter_rows():
-                if len(rows) > MAX_ROWS + 1:
-                    raise RosterFileError(_l("The file has too many rows (at most %(count)d).", count=MAX_ROWS))
-                rows.append([_FormulaCell() if cell.data_type == "f" else cell.value for cell in cells])
+            # Bounded columns: a forged dimension (A1:XFD1048576) would pad every row to 16384.
+            cells_by_row = sheet.iter_rows(max_col=MAX_COLUMNS + 1)
+            rows = _filled_rows(
+                [_FormulaCell() if cell.data_type == "f" else cell.value for cell in cells]
+                for cells in cells_by_row
+            )
             workbook.close()
     except RosterFileError:
         raise
@@ -313,11 +310,25 @@ class _FormulaCell:
     """Stands for a cell that holds a formula (refused: only values are imported)."""
 
 
-def _sheet_from_cells(rows: list[list[object]]) -> RosterSheet:
-    header_index = next((i for i, row in enumerate(rows) if any(_cell_text(v) for v in row)), None)
-    if header_index is None:
+def _filled_rows(rows: Iterable[Sequence[object]]) -> list[tuple[int, Sequence[object]]]:
+    """``(row number, cells)`` of the rows that hold anything, numbered as the sheet shows.
+
+    Refuses more than `MAX_ROWS` data rows, and more than `MAX_SCANNED_ROWS` rows in all
+    (blank rows cost time too).
+    """
+    filled: list[tuple[int, Sequence[object]]] = []
+    for number, cells in enumerate(rows, start=1):
+        if number > MAX_SCANNED_ROWS or len(filled) > MAX_ROWS + 1:
+            raise RosterFileError(_l("The file has too many rows (at most %(count)d).", count=MAX_ROWS))
+        if any(_cell_text(value) or isinstance(value, _FormulaCell) for value in cells):
+            filled.append((number, cells))
+    return filled
+
+
+def _sheet_from_cells(rows: list[tuple[int, Sequence[object]]]) -> RosterSheet:
+    if not rows:
         raise RosterFileError(_l("The file is empty."))
-    header = rows[header_index]
+    header = rows[0][1]
     if len(header) > MAX_COLUMNS and any(_cell_text(v) for v in header[MAX_COLUMNS:]):
         raise RosterFileError(_l("The sheet has too many columns (at most %(count)d).", count=MAX_COLUMNS))
     positions: dict[str, int] = {}
@@ -339,7 +350,7 @@ def _sheet_from_cells(rows: list[list[object]]) -> RosterSheet:
         )
     data_rows: list[tuple[int, dict[str, str]]] = []
     formulas: list[RowError] = []
-    for index, row in enumerate(rows[header_index + 1:], start=header_index + 2):
+    for index, row in rows[1:]:
         values: dict[str, str] = {}
         has_formula = False
         for key, position in positions.items():
@@ -354,7 +365,7 @@ def _sheet_from_cells(rows: list[list[object]]) -> RosterSheet:
                     raise RosterFileError(
                         _l("Row %(row)d has a cell longer than %(count)d characters.", row=index, count=MAX_CELL_CHARS)
                     )
-        if any(values.values()) or has_formula:
+        if any(values.values()) or has_formula:  # rows with text only in unknown columns are left out
             data_rows.append((index, values))
     if len(data_rows) > MAX_ROWS:
         raise RosterFileError(_l("The file has too many rows (at most %(count)d).", count=MAX_ROWS))

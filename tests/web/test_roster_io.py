@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 
 import pytest
@@ -288,6 +289,34 @@ def test_files_that_are_not_rosters_are_refused_whole(data, message, app):
     with pytest.raises(RosterFileError) as refused:
         read_roster(data)
     assert str(refused.value.message) == message
+
+
+@english
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_row_numbers_are_the_sheets_own_blank_rows_included(river, kind):
+    rows = [["姓名", "手机号"], ["甲", "13911112222"], [None, None], [None, None], ["乙", "1391111"]]
+    if kind == "csv":
+        data = "\r\n".join(",".join(cell or "" for cell in row) for row in rows).encode()
+    else:
+        data = _xlsx(rows)
+    with pytest.raises(RosterImportError) as refused:
+        _import(river, data)
+    assert [(e.row, e.column) for e in refused.value.errors] == [(5, "手机号")]
+
+
+def test_a_workbook_claiming_a_million_rows_and_columns_is_read_as_it_is(app):
+    """A forged ``<dimension>`` must not make every row 16384 cells long."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx([["姓名", "手机号"], ["甲", "13911112222"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as forged:
+        for entry in source.infolist():
+            content = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                content, count = re.subn(rb'<dimension ref="[^"]+"\s*/>', b'<dimension ref="A1:XFD1048576"/>', content)
+                assert count == 1
+            forged.writestr(entry, content)
+    sheet = read_roster(buffer.getvalue())
+    assert [values for _, values in sheet.rows] == [{"name": "甲", "mobile": "13911112222"}]
 
 
 @english
