@@ -344,7 +344,8 @@ def _sheet_from_cells(rows: list[tuple[int, Sequence[object]]]) -> RosterSheet:
     if missing:
         raise RosterFileError(
             _l(
-                "The first row must name the columns; %(missing)s is missing. Export the roster to see the expected columns.",
+                "The first row must name the columns; %(missing)s is missing. "
+                "Export the roster to see the expected columns.",
                 missing="、".join(missing),
             )
         )
@@ -422,7 +423,12 @@ class _Lookup:
     @classmethod
     def of(cls, community: Community) -> _Lookup:
         lookup = cls()
-        for target, items in ((lookup.teams, community.teams), (lookup.skills, community.skills), (lookup.grids, community.grids)):
+        pairs = (
+            (lookup.teams, community.teams),
+            (lookup.skills, community.skills),
+            (lookup.grids, community.grids),
+        )
+        for target, items in pairs:
             for item in items:
                 target[item.code.lower()] = item
                 target[item.name.strip().lower()] = item
@@ -517,9 +523,14 @@ def _row_data(values, columns, mobile, owner, lookup, fault) -> tuple[VolunteerD
     if not values.get("mobile"):
         fault("mobile", _l("Enter the mobile number."))
     elif re.fullmatch(r"\d(\.\d+)?[eE]\+\d+", values["mobile"]):
-        fault("mobile", _l("Excel shortened this number to %(value)s: format the column as text and type it again.", value=values["mobile"]))
+        fault("mobile", _l(
+            "Excel shortened this number to %(value)s: format the column as text and type it again.",
+            value=values["mobile"],
+        ))
     elif not is_valid_mobile(mobile):
-        fault("mobile", _l("'%(value)s' is not an 11-digit mobile number starting with 1.", value=values["mobile"]))
+        fault("mobile", _l(
+            "'%(value)s' is not an 11-digit mobile number starting with 1.", value=values["mobile"]
+        ))
 
     for key, table in (("teams", lookup.teams), ("grids", lookup.grids)):
         if key in columns:

@@ -84,7 +84,10 @@ def activity_edit(community: Community, activity_id: int):
             show_error(form, error, fallback="title")
         else:
             db.session.commit()
-            flash(_("Changes to %(title)s were saved. Weeks generated from now on follow them.", title=activity.title), "success")
+            flash(
+                _("Changes to %(title)s were saved. Weeks generated from now on follow them.", title=activity.title),
+                "success",
+            )
             return redirect(url_for("admin.activity", activity_id=activity.id))
     return render_template(
         "admin/activity_form.html", **_template_context(community, form=form, activity=activity)

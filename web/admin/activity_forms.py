@@ -12,10 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValue
 from wtforms.widgets import NumberInput
 
-from scheduler.admin import MAX_SKILL_LEVEL
 from scheduler.admin_activities import ActivityData, OneOffData, RoleData
 from scheduler.models import Activity, ActivityKind, ActivityRole, Community
-from web.admin.forms import WHOLE_NUMBER, in_range
+from web.admin.forms import WHOLE_NUMBER, choices_of, in_range, level_choices
 from web.auth.forms import MultiCheckboxField
 
 KIND_LABELS = {
@@ -25,7 +24,7 @@ KIND_LABELS = {
 }
 WEEKDAY_LABELS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
 #: Minimum levels a role can ask for; 0 means the skill is not required.
-MIN_LEVEL_CHOICES = [SelectChoice(0, _l("Not needed"))] + [SelectChoice(level, str(level)) for level in range(1, MAX_SKILL_LEVEL + 1)]
+MIN_LEVEL_CHOICES = level_choices(_l("Not needed"))
 BAD_DATE = _l("Enter a date such as 2026-12-07.")
 BAD_TIME = _l("Enter a time such as 09:30.")
 
@@ -106,8 +105,8 @@ def activity_form(community: Community, activity: Optional[Activity] = None, **k
             "code": activity.code,
         })
     form = ActivityForm(**kwargs)
-    form.venue.choices = [SelectChoice(0, _l("No venue"))] + [SelectChoice(venue.id, venue.name) for venue in community.venues]
-    form.grid.choices = [SelectChoice(0, _l("Any grid"))] + [SelectChoice(grid.id, grid.name) for grid in community.grids]
+    form.venue.choices = choices_of(community.venues, empty=_l("No venue"))
+    form.grid.choices = choices_of(community.grids, empty=_l("Any grid"))
     return form
 
 
@@ -182,7 +181,7 @@ def role_form(community: Community, role: Optional[ActivityRole] = None, **kwarg
             "teams": [team.id for team in role.teams],
         })
     form = CommunityRoleForm(**kwargs)
-    form.teams.choices = [SelectChoice(team.id, team.name) for team in community.teams]
+    form.teams.choices = choices_of(community.teams)
     return form
 
 
@@ -196,9 +195,8 @@ class SupervisionForm(FlaskForm):
 def supervision_form(community: Community, **kwargs) -> SupervisionForm:
     """A supervision form offering the community's teams."""
     form = SupervisionForm(**kwargs)
-    choices = [SelectChoice(team.id, team.name) for team in community.teams]
-    form.team.choices = choices
-    form.by_teams.choices = choices
+    form.team.choices = choices_of(community.teams)
+    form.by_teams.choices = choices_of(community.teams)
     return form
 
 
@@ -229,7 +227,7 @@ class OneOffForm(FlaskForm):
 def one_off_form(community: Community, activities, **kwargs) -> OneOffForm:
     """A one-off event form offering the community's active activities."""
     form = OneOffForm(**kwargs)
-    form.activity.choices = [SelectChoice(activity.id, activity.title) for activity in activities if activity.is_active]
+    form.activity.choices = choices_of([activity for activity in activities if activity.is_active], "title")
     return form
 
 
@@ -250,5 +248,5 @@ class CancelledDatesForm(FlaskForm):
 def cancelled_dates_form(community: Community, activities, **kwargs) -> CancelledDatesForm:
     """A holiday form offering "all activities" and each activity."""
     form = CancelledDatesForm(**kwargs)
-    form.activity.choices = [SelectChoice(0, _l("All activities"))] + [SelectChoice(activity.id, activity.title) for activity in activities]
+    form.activity.choices = choices_of(activities, "title", empty=_l("All activities"))
     return form

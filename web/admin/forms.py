@@ -7,7 +7,7 @@ functions; skill levels get one select per skill, as on the registration page.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,9 +22,22 @@ from scheduler.admin import MAX_SKILL_LEVEL, VolunteerData, VolunteerLimits
 from scheduler.models import Community, VolunteerProfile
 from web.auth.forms import MobileField, MultiCheckboxField
 
-#: Levels offered for a volunteer's skill; 0 means "does not have it".
-SKILL_LEVEL_CHOICES = [SelectChoice(0, _l("No"))] + [SelectChoice(level, str(level)) for level in range(1, MAX_SKILL_LEVEL + 1)]
 WHOLE_NUMBER = _l("Enter a whole number.")
+
+
+def choices_of(rows: Iterable, label: str = "name", *, empty=None) -> list[SelectChoice]:
+    """Select choices of database rows (value: id), after an optional `empty` one (value 0)."""
+    first = [SelectChoice(0, empty)] if empty is not None else []
+    return first + [SelectChoice(row.id, getattr(row, label)) for row in rows]
+
+
+def level_choices(zero_label) -> list[SelectChoice]:
+    """Skill levels 1 to `MAX_SKILL_LEVEL`, after 0 meaning `zero_label`."""
+    return [SelectChoice(0, zero_label)] + [SelectChoice(level, str(level)) for level in range(1, MAX_SKILL_LEVEL + 1)]
+
+
+#: Levels offered for a volunteer's skill; 0 means "does not have it".
+SKILL_LEVEL_CHOICES = level_choices(_l("No"))
 
 
 def in_range(low, high) -> Callable:
@@ -146,8 +159,8 @@ def volunteer_form(
             **{f"skill_{skill.id}": levels.get(skill.id, 0) for skill in community.skills},
         })
     form = CommunityVolunteerForm(**kwargs)
-    form.teams.choices = [SelectChoice(team.id, team.name) for team in community.teams]
-    form.grids.choices = [SelectChoice(grid.id, grid.name) for grid in community.grids]
+    form.teams.choices = choices_of(community.teams)
+    form.grids.choices = choices_of(community.grids)
     return form
 
 
@@ -186,8 +199,8 @@ class VolunteerFilterForm(FlaskForm):
 def volunteer_filter_form(community: Community, args) -> VolunteerFilterForm:
     """The filter form read from the query string `args`."""
     form = VolunteerFilterForm(formdata=args)
-    form.team.choices = [SelectChoice(0, _l("All teams"))] + [SelectChoice(team.id, team.name) for team in community.teams]
-    form.skill.choices = [SelectChoice(0, _l("All skills"))] + [SelectChoice(skill.id, skill.name) for skill in community.skills]
+    form.team.choices = choices_of(community.teams, empty=_l("All teams"))
+    form.skill.choices = choices_of(community.skills, empty=_l("All skills"))
     return form
 
 
