@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.extensions import db
 from scheduler.feed_content import EventContent, confirmed_sign_ups, public_content
-from scheduler.feed_ledger import shift_query
+from scheduler.feed_desired import shift_query
 from scheduler.models import Activity, ActivityKind, Community, Shift, ShiftStatus, Team, Venue
 
 #: Order of activity kinds on the page: residents look for classes first.

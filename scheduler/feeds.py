@@ -3,13 +3,13 @@
 Verbs for the web layer (they flush; the caller commits, except where a verb says it runs
 its own transaction):
 
-* tokens: `issue_token` (creates or rotates; the old URL then answers 404), `active_token`,
-  `token_owner` (a presented token -> its volunteer, by SHA-256, one indexed query);
+* tokens: `issue_token` (creates or rotates; the old URL then answers 404), `active_token`;
 * reminders: `reminder_choice`, `save_reminders` (which also bumps the private feed);
-* serving: `volunteer_scope_id` / `public_scope_id` find a feed, `feed_state` gives the
-  version and Last-Modified that answer a conditional request without building anything
-  (comparing the ledger with the live tables first when it has not been for
-  ``FEED_RECONCILE_SECONDS``), and `build_feed` writes the ``.ics`` bytes.
+* serving: `private_feed` (a token, by its SHA-256) and `public_feed` find a feed and its
+  ledger state in one query; `feed_state` gives the version and Last-Modified that answer
+  a conditional request without building anything (comparing the ledger with the live
+  tables first when it has not been for ``FEED_RECONCILE_SECONDS``), and `build_feed`
+  writes the ``.ics`` bytes.
 
 `init_app` connects `scheduler.signals.schedule_changed` to `scheduler.feed_ledger`, so
 every committed change of who does what reaches the feeds at once.
@@ -30,15 +30,15 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.extensions import db
 from scheduler.feed_content import EventContent, event_texts
+from scheduler.feed_desired import ShiftLinks
 from scheduler.feed_ledger import (
     LedgerWriter,
     LedgerSettings,
-    ShiftLinks,
     purge_expired,
     reconcile_scope,
     reconcile_shifts,
@@ -63,7 +63,7 @@ from scheduler.ical import (
     event_ical,
     reminder_offsets,
 )
-from scheduler.models import Community, User, VolunteerProfile, utcnow
+from scheduler.models import Activity, Community, Team, User, Venue, VolunteerProfile, utcnow
 from scheduler.signals import schedule_changed
 
 log = logging.getLogger(__name__)
@@ -117,29 +117,79 @@ def issue_token(volunteer: VolunteerProfile) -> str:
 
 
 @dataclass(frozen=True)
-class TokenOwner:
-    """Whose private feed a token opens."""
+class FeedRef:
+    """A feed named by a URL: whose it is, and its ledger state read in the same query.
 
-    volunteer_id: int
+    ``scope_id`` is None until the feed's first request creates its scope.
+    """
+
     community_id: int
-    locale: Optional[str]
+    kind: ScopeKind
+    ref_id: int
+    locale: Optional[str] = None
+    scope_id: Optional[int] = None
+    version: int = 0
+    modified_at: Optional[datetime] = None
+    reconciled_at: Optional[datetime] = None
+    expires_at: Optional[datetime] = None
 
 
-def token_owner(token: str) -> Optional[TokenOwner]:
-    """The active volunteer whose current token is `token`, else None (one indexed query)."""
+_STATE_COLUMNS = (
+    FeedScope.id, FeedScope.version, FeedScope.modified_at, FeedScope.reconciled_at, FeedScope.expires_at,
+)
+
+
+def _with_scope(kind: ScopeKind, ref_column):
+    """Outer join condition of the scope of `kind` whose ref is `ref_column`."""
+    return and_(FeedScope.kind == kind, FeedScope.ref_id == ref_column)
+
+
+def private_feed(token: str) -> Optional[FeedRef]:
+    """The private feed a token opens (its active volunteer's), else None: one query."""
     if not _TOKEN_SHAPE.match(token or ""):
         return None
     row = db.session.execute(
-        select(FeedToken.volunteer_id, User.community_id, User.locale)
+        select(User.community_id, FeedToken.volunteer_id, User.locale, *_STATE_COLUMNS)
         .join(VolunteerProfile, VolunteerProfile.id == FeedToken.volunteer_id)
         .join(User, User.id == VolunteerProfile.user_id)
+        .outerjoin(FeedScope, _with_scope(ScopeKind.VOLUNTEER, FeedToken.volunteer_id))
         .where(
             FeedToken.token_hash == hash_token(token),
             FeedToken.revoked_at.is_(None),
             User.is_active.is_(True),
         )
     ).first()
-    return TokenOwner(*row) if row else None
+    if row is None:
+        return None
+    community_id, volunteer_id, locale, *state = row
+    return FeedRef(community_id, ScopeKind.VOLUNTEER, volunteer_id, locale, *state)
+
+
+#: The table whose ``code`` names the subject of each public feed kind.
+_SUBJECTS = {ScopeKind.ACTIVITY: Activity, ScopeKind.VENUE: Venue, ScopeKind.TEAM: Team}
+
+
+def public_feed(community_slug: str, kind: ScopeKind, code: Optional[str] = None) -> Optional[FeedRef]:
+    """The public feed of a community (`kind` COMMUNITY) or of its activity, venue or team
+    `code`, else None: one query."""
+    if kind == ScopeKind.COMMUNITY:
+        query = select(Community.id, Community.id, *_STATE_COLUMNS).outerjoin(
+            FeedScope, _with_scope(kind, Community.id)
+        )
+    elif kind in _SUBJECTS:
+        subject = _SUBJECTS[kind]
+        query = (
+            select(Community.id, subject.id, *_STATE_COLUMNS)
+            .join(subject, and_(subject.community_id == Community.id, subject.code == code))
+            .outerjoin(FeedScope, _with_scope(kind, subject.id))
+        )
+    else:
+        raise ValueError(f"{kind} feeds are not public")
+    row = db.session.execute(query.where(Community.slug == community_slug)).first()
+    if row is None:
+        return None
+    community_id, ref_id, *state = row
+    return FeedRef(community_id, kind, ref_id, None, *state)
 
 
 # --------------------------------------------------------------------------- reminders
@@ -188,25 +238,6 @@ def save_reminders(volunteer: VolunteerProfile, choice: ReminderChoice) -> None:
 # --------------------------------------------------------------------------- finding feeds
 
 
-def _scope_id(community_id: int, kind: ScopeKind, ref_id: int) -> int:
-    found = db.session.scalar(select(FeedScope.id).where(FeedScope.kind == kind, FeedScope.ref_id == ref_id))
-    if found is not None:
-        return found
-    return write_unit(lambda: scopes_for(community_id, [(kind, ref_id)])[(kind, ref_id)].id)
-
-
-def volunteer_scope_id(owner: TokenOwner) -> int:
-    """The id of the volunteer's private feed (created on first use)."""
-    return _scope_id(owner.community_id, ScopeKind.VOLUNTEER, owner.volunteer_id)
-
-
-def public_scope_id(community: Community, kind: ScopeKind, ref_id: int) -> int:
-    """The id of a public feed of `community` (created on first use)."""
-    if not kind.is_public:
-        raise ValueError(f"{kind} feeds are not public")
-    return _scope_id(community.id, kind, ref_id)
-
-
 # --------------------------------------------------------------------------- serving
 
 
@@ -240,18 +271,31 @@ class FeedState:
 
 
 def _read_state(scope_id: int):
-    return db.session.execute(
-        select(FeedScope.version, FeedScope.modified_at, FeedScope.reconciled_at, FeedScope.expires_at)
-        .where(FeedScope.id == scope_id)
-    ).first()
+    return db.session.execute(select(*_STATE_COLUMNS).where(FeedScope.id == scope_id)).first()
 
 
-def feed_state(scope_id: int) -> Optional[FeedState]:
-    """The feed's state after bringing it up to date if needed; None if it is gone.
+def feed_state(feed: FeedRef) -> Optional[FeedState]:
+    """The feed's state, from what `feed` was read with when that is current.
 
-    Usually one query: the ledger is compared with the live tables only when it has not
-    been for ``FEED_RECONCILE_SECONDS``, and expired events are dropped when one is due.
+    The ledger is compared with the live tables first when it has not been for
+    ``FEED_RECONCILE_SECONDS`` (or ever: the feed's first request creates its scope), and
+    expired events are dropped when one is due. None if the feed is gone.
     """
+    now = utcnow()
+    max_age = timedelta(seconds=current_app.config["FEED_RECONCILE_SECONDS"])
+    fresh = feed.reconciled_at is not None and feed.reconciled_at > now - max_age
+    unexpired = feed.expires_at is None or feed.expires_at > now
+    if feed.scope_id is not None and fresh and unexpired:
+        return FeedState(feed.scope_id, feed.version, feed.modified_at)
+    scope_id = feed.scope_id
+    if scope_id is None:
+        key = (feed.kind, feed.ref_id)
+        scope_id = write_unit(lambda: scopes_for(feed.community_id, [key])[key].id)
+    return scope_state(scope_id)
+
+
+def scope_state(scope_id: int) -> Optional[FeedState]:
+    """A feed's state by its scope id, after comparing or purging it if it is due."""
     row = _read_state(scope_id)
     if row is None:
         return None

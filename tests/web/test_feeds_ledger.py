@@ -113,7 +113,7 @@ def test_old_events_leave_the_ledger(scenario, app, monkeypatch):
     monkeypatch.setattr("scheduler.feed_ledger.utcnow", lambda: late)
     monkeypatch.setattr("scheduler.feeds.utcnow", lambda: late)
     version = scope.version
-    state = feeds.feed_state(scope.id)
+    state = feeds.scope_state(scope.id)
     assert state.version > version
     assert events_of(ScopeKind.VOLUNTEER, scenario.wang.profile.id) == []
 

@@ -10,7 +10,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from scheduler import feeds
-from scheduler.feed_ledger import ShiftLinks
+from scheduler.feed_desired import ShiftLinks
 from web.context import add_nav_item
 
 bp = Blueprint("feeds", __name__)
