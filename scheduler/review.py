@@ -272,7 +272,10 @@ class RoleReview:
     people: list[DraftAssignment]
     missing: int
     reasons: tuple[str, ...]
+    #: Volunteers with the role's skills, teams and grid, free ones first.
     candidates: list[Candidate]
+    #: Everyone else (a coordinator may still assign them, against the rules).
+    others: list[Candidate]
     excluded: list[DraftExclusion]
 
 
@@ -283,39 +286,44 @@ def role_review(community: Community, week: str, role: ShiftRole) -> RoleReview:
     rows = draft_assignments(community, week)
     assignments = as_assignments(rows)
     sid = shift_doc_id(role.shift_id)
-    shift = problem.shift_by_id.get(sid)
     people = sorted((row for row in rows if row.shift_role_id == role.id), key=lambda r: r.volunteer.name)
     missing, reasons = 0, ()
-    if shift is not None:
-        for unfilled in explain_unfilled(problem, assignments):
-            if unfilled.shift == sid and unfilled.role == role.name:
-                missing, reasons = unfilled.missing, unfilled.reasons
-    candidates = _candidates(problem, assignments, sid, role.name, {row.volunteer_id for row in rows
-                                                                      if row.shift_id == role.shift_id})
-    excluded = [e for e in db.session.scalars(
+    for unfilled in explain_unfilled(problem, assignments):
+        if unfilled.shift == sid and unfilled.role == role.name:
+            missing, reasons = unfilled.missing, unfilled.reasons
+    in_shift = {row.volunteer_id for row in rows if row.shift_id == role.shift_id}
+    candidates, others = _candidates(problem, assignments, sid, role.name, in_shift)
+    excluded = list(db.session.scalars(
         select(DraftExclusion).where(DraftExclusion.community_id == community.id, DraftExclusion.week == week,
-                                     DraftExclusion.shift_id == role.shift_id))]
-    return RoleReview(role, people, missing, reasons, candidates, excluded)
+                                     DraftExclusion.shift_id == role.shift_id)))
+    return RoleReview(role, people, missing, reasons, candidates, others, excluded)
 
 
 def _candidates(problem: Problem, assignments: list[Assignment], shift_id: str, role_name: str,
-                in_shift: set[int]) -> list[Candidate]:
+                in_shift: set[int]) -> tuple[list[Candidate], list[Candidate]]:
+    """Volunteers not in the shift, split into those who qualify for the role and the rest,
+    each with the hard rules that adding them would break."""
     shift = problem.shift_by_id.get(shift_id)
     if shift is None:
-        return []
+        return [], []
     role = shift.role(role_name)
     index = AssignmentIndex(assignments)
     ctx = CheckContext(problem)
     minutes: dict[str, int] = defaultdict(int)
     for a in assignments:
         minutes[a.volunteer] += problem.shift_by_id[a.shift].minutes
-    qualified = [v for v in problem.volunteers if not role_obstacles(v, shift, role)]
-    ids = [int(v.id[1:]) for v in qualified if int(v.id[1:]) not in in_shift]
+    ids = [int(v.id[1:]) for v in problem.volunteers if int(v.id[1:]) not in in_shift]
     profiles = {p.id: p for p in db.session.scalars(
         select(VolunteerProfile).where(VolunteerProfile.id.in_(ids)).options(selectinload(VolunteerProfile.user)))}
-    found = []
+    qualified, others = [], []
     for vid in ids:
         doc_id = volunteer_doc_id(vid)
-        blockers = blocking_violations(problem, index, doc_id, shift_id, role_name, ctx)
-        found.append(Candidate(profiles[vid], blockers, minutes.get(doc_id, 0)))
-    return sorted(found, key=lambda c: (bool(c.blockers), c.minutes, c.volunteer.name))
+        candidate = Candidate(profiles[vid], blocking_violations(problem, index, doc_id, shift_id, role_name, ctx),
+                              minutes.get(doc_id, 0))
+        fits = not role_obstacles(problem.volunteer_by_id[doc_id], shift, role)
+        (qualified if fits else others).append(candidate)
+
+    def order(c: Candidate) -> tuple:
+        return (len(c.blockers) > 0, len(c.blockers), c.minutes, c.volunteer.name)
+
+    return sorted(qualified, key=order), sorted(others, key=order)

@@ -18,9 +18,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from scheduler.extensions import db
-from scheduler.models import Activity, Community, Shift, ShiftStatus, iso_week_key, utcnow
+from scheduler.models import (
+    Activity,
+    ActivityRole,
+    ActivityRoleSkill,
+    Community,
+    Shift,
+    ShiftStatus,
+    iso_week_key,
+    utcnow,
+)
 from scheduler.planning_models import CancelledDate
 
 log = logging.getLogger(__name__)
@@ -110,23 +120,28 @@ def generate_week(community: Community, week: str) -> WeekGeneration:
     }
     activities = db.session.scalars(
         select(Activity).where(Activity.community_id == community.id, Activity.is_active.is_(True))
+        .options(selectinload(Activity.roles).selectinload(ActivityRole.skills).selectinload(ActivityRoleSkill.skill),
+                 selectinload(Activity.roles).selectinload(ActivityRole.teams),
+                 selectinload(Activity.venue), selectinload(Activity.grid))
         .order_by(Activity.id)
-    )
-    for activity in activities:
-        for day in days:
-            if not activity.occurs_on(day):
-                continue
-            on_holiday = any(h.covers(day, activity.id) for h in holidays)
-            shift = existing.get((activity.id, activity.times_on(day)[0]))
-            if shift is None and not on_holiday:
-                shift = Shift.from_activity(activity, day)
-                db.session.add(shift)
-                result.created.append(shift)
-            elif shift is None:
-                result.skipped_for_holidays += 1
-            elif on_holiday and not shift.is_one_off and not shift.is_cancelled:
-                cancel_shift(shift)
-                result.cancelled.append(shift)
+    ).all()
+    # Everything the new shifts copy is loaded above; one flush at the end writes them all.
+    with db.session.no_autoflush:
+        for activity in activities:
+            for day in days:
+                if not activity.occurs_on(day):
+                    continue
+                on_holiday = any(h.covers(day, activity.id) for h in holidays)
+                shift = existing.get((activity.id, activity.times_on(day)[0]))
+                if shift is None and not on_holiday:
+                    shift = Shift.from_activity(activity, day)
+                    db.session.add(shift)
+                    result.created.append(shift)
+                elif shift is None:
+                    result.skipped_for_holidays += 1
+                elif on_holiday and not shift.is_one_off and not shift.is_cancelled:
+                    cancel_shift(shift)
+                    result.cancelled.append(shift)
     db.session.flush()
     result.active = len(active_shift_ids(community, week))
     log.info("generated %s for %s: %d created, %d cancelled, %d skipped for holidays",

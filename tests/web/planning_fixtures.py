@@ -21,6 +21,7 @@ from scheduler.extensions import db
 from scheduler.models import Activity, Community, Shift, User
 from scheduler.planning_models import ScheduleRun
 from scheduler.weeks import generate_week
+from tests.conftest import Factories
 
 WEEK = "2026-W50"
 MONDAY = date(2026, 12, 7)
@@ -56,47 +57,58 @@ class SmallWeek:
         return found[0]
 
 
-@pytest.fixture
-def small_week(community, make_activity, make_volunteer, make_coordinator) -> SmallWeek:
-    """The small community week, generated (not scheduled)."""
+def build_small_week(factories: Factories, community: Community, *, generate: bool = True) -> SmallWeek:
+    """Build the small week in `community` with `factories` (see the module docstring);
+    usable outside a test's app fixture (the browser tests seed a live server with it)."""
+    make_activity, make_volunteer = factories.make_activity, factories.make_volunteer
     activities = {
         "calligraphy": make_activity(
-            code="calligraphy", title="书画班", weekdays=(1, 3), start="09:00", end="11:00", venue="reading-room",
+            community, code="calligraphy", title="书画班", weekdays=(1, 3), start="09:00", end="11:00",
+            venue="reading-room",
             roles=[{"name": "讲师", "need": 1, "skills": {"calligraphy": 3}, "continuity": True},
                    {"name": "助教", "need": 1, "max": 2, "skills": {"calligraphy": 1}}]),
         "desk": make_activity(
-            code="desk", title="服务站值班", kind="duty", weekdays=(0,), start="08:30", end="12:00", venue="station",
-            roles=[{"name": "接待", "need": 2, "skills": {"reception": 1}}]),
+            community, code="desk", title="服务站值班", kind="duty", weekdays=(0,), start="08:30", end="12:00",
+            venue="station", roles=[{"name": "接待", "need": 2, "skills": {"reception": 1}}]),
         "museum": make_activity(
-            code="museum", title="科普馆值班", kind="duty", weekdays=(5,), start="09:00", end="12:00",
+            community, code="museum", title="科普馆值班", kind="duty", weekdays=(5,), start="09:00", end="12:00",
             venue="museum", supervision={"student": ["retired_cadre", "social_worker", "party_member"]},
             roles=[{"name": "讲解员", "need": 2, "skills": {"science": 1}},
                    {"name": "值班负责人", "need": 1, "teams": ["retired_cadre", "social_worker", "party_member"]}]),
         "baking": make_activity(
-            code="baking", title="烘焙班", weekdays=(5,), start="14:00", end="16:00", venue="service-centre",
-            roles=[{"name": "讲师", "need": 1, "skills": {"baking": 2}}]),
+            community, code="baking", title="烘焙班", weekdays=(5,), start="14:00", end="16:00",
+            venue="service-centre", roles=[{"name": "讲师", "need": 1, "skills": {"baking": 2}}]),
     }
     volunteers = {
-        "wang": make_volunteer(name="王秀英", teams=("retired_cadre",), skills={"calligraphy": 3, "reception": 1},
+        "wang": make_volunteer(community, name="王秀英", teams=("retired_cadre",),
+                               skills={"calligraphy": 3, "reception": 1},
                                availability=WEEKDAY_MORNINGS, max_shifts_per_day=1, max_minutes_per_week=480),
-        "li": make_volunteer(name="李建国", teams=("retired_cadre", "party_member"),
+        "li": make_volunteer(community, name="李建国", teams=("retired_cadre", "party_member"),
                              skills={"calligraphy": 1, "reception": 1},
                              availability=WEEKDAY_MORNINGS + WEEKENDS, max_shifts_per_week=3),
-        "zhang": make_volunteer(name="张静", teams=("social_worker",), skills={"reception": 2},
+        "zhang": make_volunteer(community, name="张静", teams=("social_worker",), skills={"reception": 2},
                                 availability=OFFICE_HOURS, max_minutes_per_week=900),
-        "zhao": make_volunteer(name="赵子涵", teams=("student",), skills={"science": 2}, availability=WEEKENDS),
-        "qian": make_volunteer(name="钱欣怡", teams=("student",), skills={"science": 1, "baking": 1},
+        "zhao": make_volunteer(community, name="赵子涵", teams=("student",), skills={"science": 2},
+                               availability=WEEKENDS),
+        "qian": make_volunteer(community, name="钱欣怡", teams=("student",), skills={"science": 1, "baking": 1},
                                availability=WEEKENDS, max_shifts_per_day=2),
-        "sun": make_volunteer(name="孙伟", teams=("party_member",), skills={"reception": 1}),
-        "zhou": make_volunteer(name="周淑珍", teams=("retired_cadre",), skills={"calligraphy": 2},
+        "sun": make_volunteer(community, name="孙伟", teams=("party_member",), skills={"reception": 1}),
+        "zhou": make_volunteer(community, name="周淑珍", teams=("retired_cadre",), skills={"calligraphy": 2},
                                availability=WEEKDAY_MORNINGS + WEEKENDS),
-        "wu": make_volunteer(name="吴明轩", teams=("student",), skills={"science": 1, "reception": 1},
+        "wu": make_volunteer(community, name="吴明轩", teams=("student",), skills={"science": 1, "reception": 1},
                              availability=WEEKENDS),
     }
-    coordinator = make_coordinator(community)
-    generate_week(community, WEEK)
-    db.session.commit()
+    coordinator = factories.make_coordinator(community)
+    if generate:
+        generate_week(community, WEEK)
+        db.session.commit()
     return SmallWeek(community, WEEK, activities, volunteers, coordinator)
+
+
+@pytest.fixture
+def small_week(community, factories) -> SmallWeek:
+    """The small community week, generated (not scheduled)."""
+    return build_small_week(factories, community)
 
 
 def run_now(community: Community, week: str = WEEK, **kwargs) -> ScheduleRun:

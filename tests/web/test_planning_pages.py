@@ -122,6 +122,11 @@ def test_a_coordinator_schedules_reviews_edits_and_publishes_a_week(coordinator_
     assert "baking" in text  # the engine's reason names the missing skill
     assert 'class="bar-fill' in page.get_data(as_text=True)
 
+    by_venue = page_text(client.get(f"{BASE}?by=venue"))
+    assert "reading-room" in by_venue and "书画班" in by_venue and "Venue or grid" in by_venue
+    empty_week = page_text(client.get("/planning/test/2026-W51"))
+    assert "0 shifts this week." in empty_week and "Generate the shifts first." in empty_week
+
     baking_role = small_week.shift("baking").roles[0]
     text = page_text(client.get(f"{BASE}/roles/{baking_role.id}"))
     assert "1 person missing: why" in text and "baking >= 2" in text
