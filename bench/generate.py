@@ -18,7 +18,13 @@ import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from solver.checker import AssignmentIndex, blocking_violations
+from solver.checker_rules import CheckContext
+from solver.domain import Assignment
+from solver.parse import parse_problem
+
 from bench import catalogue as cat
+from bench.eligibility import candidates
 
 WEEK_START = date(2026, 12, 7)  # a Monday
 TIMEZONE = "Asia/Shanghai"
@@ -32,6 +38,7 @@ class Scale:
     communities: int
     volunteers_per_community: int = 130
     shift_fraction: float = 1.0  # < 1 keeps a random sample of each community's shifts
+    sign_up_share: float = 0.1  # places taken by confirmed sign-ups (`fixed`) before planning
 
 
 SCALES: dict[str, Scale] = {
@@ -76,7 +83,46 @@ def generate(scale: str | Scale, seed: int = 0) -> dict:
             "forbidden_successions": [{"from": "grid-patrol", "to": "grid-patrol"}],
         },
     }
+    fixed = confirmed_sign_ups(doc, scale.sign_up_share, rng)
+    if fixed:
+        doc["fixed"] = fixed
     return doc
+
+
+def confirmed_sign_ups(doc: dict, share: float, rng: random.Random) -> list[dict]:
+    """Sign-ups volunteers made themselves for shifts they like, as `fixed` entries.
+
+    About `share` of the places (`need`) are taken, each by a volunteer who qualifies, has a
+    positive preference for the shift and breaks no hard rule together with the sign-ups
+    before theirs (the checker's rules, as the sign-up service enforces them). So the sign-ups
+    alone are a valid roster and the week stays feasible.
+    """
+    problem = parse_problem(doc)
+    wanted = round(share * sum(r.need for s in problem.shifts for r in s.roles))
+    options = [(volunteer, shift_id, role_name)
+               for (shift_id, role_name), people in candidates(problem).items()
+               for volunteer in people
+               if sum(p.weight for p in volunteer.prefers
+                      if p.matches(problem.shift_by_id[shift_id])) > 0]
+    rng.shuffle(options)
+    ctx = CheckContext(problem)
+    index = AssignmentIndex(())
+    taken: dict[tuple[str, str], int] = {}
+    fixed: list[dict] = []
+    for volunteer, shift_id, role_name in options:
+        if len(fixed) >= wanted:
+            break
+        role = problem.shift_by_id[shift_id].role(role_name)
+        if taken.get((shift_id, role_name), 0) >= role.need:
+            continue
+        if blocking_violations(problem, index, volunteer.id, shift_id, role_name, ctx):
+            continue
+        sign_up = Assignment(volunteer.id, shift_id, role_name)
+        index.by_volunteer[volunteer.id].append(sign_up)
+        index.by_shift[shift_id].append(sign_up)
+        taken[(shift_id, role_name)] = taken.get((shift_id, role_name), 0) + 1
+        fixed.append(sign_up.to_dict())
+    return fixed
 
 
 # -- communities and their shifts ---------------------------------------------------------------

@@ -60,7 +60,8 @@ def withdraw(doc: dict, problem: Problem, published: Sequence[Assignment], share
     """`doc` with `share` of the assigned volunteers withdrawn (at least one).
 
     A withdrawn volunteer gets a `forbidden` entry for every shift with a role they are
-    eligible for, so nothing else about the week changes. Returns the new document and the
+    eligible for and loses their confirmed sign-ups (`fixed`), as the web service exports a
+    withdrawal; nothing else about the week changes. Returns the new document and the
     withdrawn ids.
     """
     assigned = sorted({a.volunteer for a in published})
@@ -71,6 +72,8 @@ def withdraw(doc: dict, problem: Problem, published: Sequence[Assignment], share
     changed = copy.deepcopy(doc)
     changed["forbidden"] = changed.get("forbidden", []) + [
         {"volunteer": v, "shift": s} for v, s in forbidden]
+    if "fixed" in changed:
+        changed["fixed"] = [pin for pin in changed["fixed"] if pin["volunteer"] not in gone]
     return changed, sorted(gone)
 
 

@@ -53,6 +53,7 @@ class Row:
     objective_ok: str  # engine objective == checker objective
     greedy_unfilled: float
     greedy_objective: float
+    engine_stats: tuple[tuple[str, object], ...] = ()  # printed with --engine-stats, not a column
 
 
 COLUMNS = (
@@ -100,6 +101,7 @@ def benchmark(scale: str, seed: int, *, time_limit: float, workers: int,
         objective_ok="-" if check is None else ("yes" if check.objective_agrees else
                                                  f"NO ({check.objective:,.1f})"),
         greedy_unfilled=greedy.unfilled, greedy_objective=greedy.objective,
+        engine_stats=tuple(sorted(outcome.stats.items())) or (("error", outcome.error),),
     )
 
 
@@ -138,7 +140,8 @@ def _minimum_met(rows: Sequence[Row]) -> Optional[str]:
 
 def table(rows: Sequence[Row], separators: Sequence[int] = ()) -> str:
     """The rows as the benchmark's text table."""
-    return format_table(COLUMNS, [[getattr(r, name) for name in Row.__dataclass_fields__] for r in rows],
+    names = list(Row.__dataclass_fields__)[:len(COLUMNS)]
+    return format_table(COLUMNS, [[getattr(r, name) for name in names] for r in rows],
                         separators)
 
 
@@ -164,6 +167,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (2 cores here)")
     parser.add_argument("--no-min-unfilled", action="store_true",
                         help="skip the unfilled-only solve that proves the minimum")
+    parser.add_argument("--engine-stats", action="store_true",
+                        help="also print the engine's own statistics of each run")
     args = parser.parse_args(argv)
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     unknown = [s for s in scales if s not in SCALES]
@@ -185,6 +190,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"time limits: {', '.join(f'{s} {limits[s]:g} s' for s in scales)}; "
           f"workers {args.workers}; seeds 1..{args.repeat}; {machine_note()} at the end")
     print(table(rows, separators))
+    if args.engine_stats:
+        for row in rows:
+            if row.engine_stats:
+                print(f"{row.instance}: " + ", ".join(f"{k}={v}" for k, v in row.engine_stats))
     broken = [r for r in rows if r.violations]
     return 1 if broken else 0
 

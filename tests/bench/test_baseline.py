@@ -19,6 +19,7 @@ def test_baseline_roster_breaks_no_hard_rule(scale: str, seed: int) -> None:
     assert result.unfilled == check(problem, result.assignments).components["unfilled"]
     need = sum(r.need for s in problem.shifts for r in s.roles)
     assert 0 < result.unfilled < need
+    assert set(problem.fixed) <= {a for a in result.assignments}  # sign-ups are kept
 
 
 def test_baseline_takes_the_first_qualified_volunteer_in_list_order() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
 from bench.eligibility import candidates
 from bench.generate import SCALES, generate, main
+from solver.checker import check
 from solver.checker_rules import CheckContext, assignment_violations
 from solver.domain import Assignment
 from solver.parse import parse_problem
@@ -82,3 +84,14 @@ def test_command_line_writes_the_document(tmp_path, capsys) -> None:
 def test_tiny_scale_exists_for_smoke_tests() -> None:
     problem = parse_problem(generate(SCALES["T"], 0))
     assert 10 <= len(problem.shifts) <= 25 and 20 <= len(problem.volunteers) <= 40
+
+
+def test_confirmed_sign_ups_are_liked_valid_and_within_need() -> None:
+    problem = parse_problem(generate("M", 4))
+    assert 0.05 * sum(r.need for s in problem.shifts for r in s.roles) <= len(problem.fixed)
+    assert check(problem, problem.fixed).violations == []  # the sign-ups alone are a valid roster
+    for pin in problem.fixed:
+        volunteer, shift = problem.volunteer_by_id[pin.volunteer], problem.shift_by_id[pin.shift]
+        assert sum(p.weight for p in volunteer.prefers if p.matches(shift)) > 0
+    per_role = Counter((pin.shift, pin.role) for pin in problem.fixed)
+    assert all(n <= problem.shift_by_id[s].role(r).need for (s, r), n in per_role.items())

@@ -27,6 +27,8 @@ def test_withdraw_forbids_every_shift_of_the_withdrawn_and_nobody_else() -> None
     left = {v.id for people in candidates(after).values() for v in people}
     assert not left & set(gone)
     assert {f.volunteer for f in after.forbidden} == set(gone)
+    # their confirmed sign-ups are withdrawn, everyone else's stay
+    assert after.fixed == tuple(pin for pin in problem.fixed if pin.volunteer not in gone)
     assert parse_problem(with_previous(changed, published)).previous == tuple(published)
 
 

@@ -46,9 +46,10 @@ def test_time_limits_default_per_scale_and_overrides() -> None:
 
 def test_command_line_prints_rows_and_a_median(capsys) -> None:
     assert main(["--scales", "T", "--repeat", "2", "--time-limit", "2", "--workers", "1",
-                 "--no-min-unfilled"]) == 0
+                 "--no-min-unfilled", "--engine-stats"]) == 0
     out = capsys.readouterr().out
     assert "greedy unf" in out and "T#1" in out and "T#2" in out and "T median" in out
+    assert "T#1: " in out  # the engine's own statistics line
 
 
 def test_command_line_rejects_an_unknown_scale() -> None:
