@@ -51,7 +51,7 @@ def gunicorn(database_uri: str, *, workers: int = 2) -> Iterator[str]:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while starting
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("gunicorn did not start")
                 time.sleep(0.2)
