@@ -3,9 +3,8 @@
 A working day is a horizon day on which one of the volunteer's shifts starts. Days outside
 the horizon count as off for the maximum (so a run touching an edge is still capped), while
 the minimums exempt runs that touch the first or the last day (nothing is known beyond).
-The encodings are the standard sliding windows: a window of ``max + 1`` days holds at most
-``max`` working days, and a too-short run bounded on both sides is cut off by one clause
-per (start, length).
+The encodings are sliding windows: a window of ``max + 1`` days holds at most ``max``
+working days, and a run that starts inside the horizon implies the next ``min - 1`` days.
 """
 
 from __future__ import annotations
@@ -58,17 +57,18 @@ def min_consecutive_days_off(m: ScheduleModel) -> None:
 def _forbid_short_runs(m: ScheduleModel, v: int, inside: list[Lit], limit: int, guard: Guard) -> None:
     """No run of `inside` days bounded on both sides by outside days is shorter than `limit`.
 
-    For a run from `first` to `first + length - 1`: not (outside before, inside all through,
-    outside after), one clause per (first, length) with the bounding days in the horizon.
+    A run that starts on day d (outside on d - 1, inside on d) goes on at least through day
+    d + limit - 1, or else to the last day: either way each of the days d + 1 ... up to
+    d + limit - 1 inside the horizon is inside. So, per start day and day after it, one
+    three-literal clause ``outside[d-1] or not inside[d] or inside[d+k]``, whose LP form
+    ``inside[d+k] >= inside[d] - inside[d-1]`` is tighter than forbidding each short run.
     """
     days = len(inside)
     for first in range(1, days - 1):
-        for length in range(1, limit):
-            after = first + length
-            if after > days - 1:
+        for k in range(1, limit):
+            if first + k > days - 1:
                 break
-            clause = [inside[first - 1]] + [_negate(inside[d]) for d in range(first, after)]
-            m.add_clause(clause + [inside[after]], guard)
+            m.add_clause([inside[first - 1], _negate(inside[first]), inside[first + k]], guard)
 
 
 def max_weekends(m: ScheduleModel) -> None:
