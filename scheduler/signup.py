@@ -175,7 +175,8 @@ class VolunteerState:
     def load(
         cls, volunteer: VolunteerProfile, first: date, last: date, *, ignore_sign_up_id: Optional[int] = None
     ) -> VolunteerState:
-        """The state of `volunteer` with the confirmed shifts starting `first`-1 .. `last`+1."""
+        """The state of `volunteer`, with their sign-ups of shifts starting from a week before
+        `first` to a week after `last` (enough for week limits, rest and overlaps)."""
         rows = db.session.scalars(
             select(SignUp)
             .join(SignUp.shift)
