@@ -249,7 +249,7 @@ def test_upload_page_imports_and_clears(client, login, volunteer):
                            content_type="multipart/form-data", follow_redirects=True)
     assert response.status_code == 200
     assert len(busy(volunteer)) == 1  # 2099 is beyond the import window
-    assert "1" in page_text(response)
+    assert "已从 2 个日程导入 1 段忙碌时间" in page_text(response)
     response = client.post("/volunteer/calendar-import/clear", follow_redirects=True)
     assert response.status_code == 200 and busy(volunteer) == []
 
