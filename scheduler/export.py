@@ -37,7 +37,6 @@ from sqlalchemy.orm import selectinload
 from scheduler.extensions import db
 from scheduler.models import (
     Activity,
-    ActivityPreference,
     BusyTime,
     Community,
     LeaveDate,
@@ -51,9 +50,8 @@ from scheduler.models import (
     SupervisionRule,
     User,
     VolunteerProfile,
-    VolunteerSkill,
-    volunteers_of,
 )
+from scheduler.export_rows import shift_entries, volunteer_entries
 from scheduler.planning_models import DraftAssignment, DraftExclusion, PlanAssignment, PlanVersion
 from scheduler.weeks import parse_week, week_dates
 from solver.checker_rules import CheckContext, clear_of_unavailable, not_on_day_off, within_availability
@@ -68,8 +66,6 @@ HISTORY_WEEKS = 4
 FIXED_SOURCES = (SignUpSource.SELF, SignUpSource.COORDINATOR)
 _FIXED_PATH = re.compile(r"^fixed\[(\d+)\]")
 _DOC_ID = re.compile(r"^([vs])(\d+)$")
-# An availability window ending at 23:59 runs to midnight (a time column cannot say 24:00).
-_END_OF_DAY = time(23, 59)
 
 
 def volunteer_doc_id(volunteer_id: int) -> str:
@@ -88,10 +84,6 @@ def database_id(doc_id: str) -> int:
     if not match:
         raise ValueError(f"{doc_id!r} is not a volunteer or shift id of an exported week")
     return int(match.group(2))
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M")
 
 
 @dataclass(frozen=True)
@@ -141,22 +133,6 @@ def week_shifts(community: Community, week: str) -> list[Shift]:
     ))
 
 
-def active_volunteers(community: Community) -> list[VolunteerProfile]:
-    """The community's volunteers whose accounts are active, with profiles loaded."""
-    return list(db.session.scalars(
-        volunteers_of(community)
-        .where(User.is_active.is_(True))
-        .options(
-            selectinload(VolunteerProfile.user),
-            selectinload(VolunteerProfile.teams),
-            selectinload(VolunteerProfile.grids),
-            selectinload(VolunteerProfile.skills).selectinload(VolunteerSkill.skill),
-            selectinload(VolunteerProfile.availability),
-            selectinload(VolunteerProfile.preferences).selectinload(ActivityPreference.activity),
-        )
-    ))
-
-
 def latest_version(community: Community, week: str) -> Optional[PlanVersion]:
     """The latest published version of the week, or None."""
     return db.session.scalar(
@@ -165,13 +141,6 @@ def latest_version(community: Community, week: str) -> Optional[PlanVersion]:
         .order_by(PlanVersion.number.desc())
         .limit(1)
     )
-
-
-def _by_volunteer(rows: Iterable, key: str = "volunteer_id") -> dict[int, list]:
-    grouped: dict[int, list] = defaultdict(list)
-    for row in rows:
-        grouped[getattr(row, key)].append(row)
-    return grouped
 
 
 def _leave_days(community: Community, first: date, last: date) -> dict[int, set[date]]:
@@ -187,13 +156,16 @@ def _leave_days(community: Community, first: date, last: date) -> dict[int, set[
     return days
 
 
-def _busy_times(community: Community, start: datetime, end: datetime) -> dict[int, list[BusyTime]]:
-    return _by_volunteer(db.session.scalars(
-        select(BusyTime)
+def _busy_times(community: Community, start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for volunteer_id, starts_at, ends_at in db.session.execute(
+        select(BusyTime.volunteer_id, BusyTime.starts_at, BusyTime.ends_at)
         .join(VolunteerProfile).join(User)
         .where(User.community_id == community.id, BusyTime.starts_at < end, BusyTime.ends_at > start)
         .order_by(BusyTime.starts_at, BusyTime.id)
-    ))
+    ):
+        busy[volunteer_id].append((starts_at, ends_at))
+    return busy
 
 
 def history_minutes(community: Community, first_day: date) -> dict[int, int]:
@@ -224,104 +196,6 @@ def _absolute_minutes(start: datetime, end: datetime, zone: ZoneInfo) -> int:
 # --------------------------------------------------------------------------- the document
 
 
-def _volunteer_entry(
-    profile: VolunteerProfile,
-    days: Sequence[date],
-    leave: set[date],
-    busy: Sequence[BusyTime],
-    history: int,
-) -> dict:
-    entry: dict = {"id": volunteer_doc_id(profile.id), "name": profile.user.display_name,
-                   "groups": sorted(team.code for team in profile.teams)}
-    if profile.grids:
-        entry["areas"] = sorted(grid.code for grid in profile.grids)
-    skills = {vs.skill.code: vs.level for vs in profile.skills}
-    if skills:
-        entry["skills"] = dict(sorted(skills.items()))
-    if profile.availability:
-        entry["available"] = _available(profile, days, leave)
-    if busy:
-        entry["unavailable"] = [[_stamp(b.starts_at), _stamp(b.ends_at)] for b in busy]
-    days_off = sorted(d for d in leave if days[0] <= d <= days[-1])
-    if days_off:
-        entry["days_off"] = [d.isoformat() for d in days_off]
-    limits = {
-        key: value
-        for key, value in (
-            ("max_shifts_per_day", profile.max_shifts_per_day),
-            ("max_shifts", profile.max_shifts_per_week),
-            ("max_minutes", profile.max_minutes_per_week),
-            ("min_rest_minutes", profile.min_rest_minutes),
-            ("max_consecutive_days", profile.max_consecutive_days),
-        )
-        if value is not None
-    }
-    if limits:
-        entry["limits"] = limits
-    prefers = sorted((p.activity.code, p.weight) for p in profile.preferences)
-    if prefers:
-        entry["prefers"] = [{"activity": code, "weight": weight} for code, weight in prefers]
-    if history > 0:
-        entry["history_minutes"] = history
-    return entry
-
-
-def _available(profile: VolunteerProfile, days: Sequence[date], leave: set[date]) -> list[list[str]]:
-    """Weekly windows on the week's days and the next one, leave days left out, merged."""
-    windows: list[tuple[datetime, datetime]] = []
-    for day in [*days, days[-1] + timedelta(days=1)]:
-        if day in leave:
-            continue
-        for slot in profile.availability:
-            if slot.weekday != day.weekday():
-                continue
-            start = datetime.combine(day, slot.start_time)
-            end = (datetime.combine(day + timedelta(days=1), time())
-                   if slot.end_time >= _END_OF_DAY else datetime.combine(day, slot.end_time))
-            windows.append((start, end))
-    merged: list[list[datetime]] = []
-    for start, end in sorted(windows):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [[_stamp(start), _stamp(end)] for start, end in merged]
-
-
-def _shift_entry(shift: Shift) -> dict:
-    entry: dict = {"id": shift_doc_id(shift.id), "activity": shift.activity.code}
-    if shift.title:
-        entry["title"] = shift.title
-    if shift.venue is not None:
-        entry["venue"] = shift.venue.code
-    if shift.grid is not None:
-        entry["area"] = shift.grid.code
-    entry["start"], entry["end"] = _stamp(shift.starts_at), _stamp(shift.ends_at)
-    entry["roles"] = [_role_entry(role) for role in shift.roles]
-    supervision = [
-        {"group": rule.team.code, "by": sorted(team.code for team in rule.by_teams)}
-        for rule in shift.activity.supervision_rules
-        if rule.by_teams
-    ]
-    if supervision:
-        entry["supervision"] = sorted(supervision, key=lambda rule: rule["group"])
-    return entry
-
-
-def _role_entry(role: ShiftRole) -> dict:
-    entry: dict = {"role": role.name, "need": role.need}
-    if role.max is not None:
-        entry["max"] = role.max
-    skills = role.required_skills()
-    if skills:
-        entry["skills"] = dict(sorted(skills.items()))
-    if role.teams:
-        entry["groups"] = sorted(team.code for team in role.teams)
-    if role.continuity:
-        entry["continuity"] = True
-    return entry
-
-
 @dataclass
 class _Fixed:
     """A candidate fixed entry and whether the volunteer made it themselves."""
@@ -341,52 +215,34 @@ def export_week(community: Community, week: str, *, with_draft: bool = True) -> 
     """
     week = parse_week(week)
     days = week_dates(week)
-    shifts = week_shifts(community, week)
-    volunteers = active_volunteers(community)
-    shift_by_id = {shift.id: shift for shift in shifts}
-    volunteer_ids = {profile.id for profile in volunteers}
     leave = _leave_days(community, days[0], days[-1] + timedelta(days=1))
     busy = _busy_times(community, datetime.combine(days[0], time()),
                        datetime.combine(days[-1] + timedelta(days=2), time()))
     history = history_minutes(community, days[0])
+    volunteers = volunteer_entries(community, days, leave, busy, history)
+    shifts = shift_entries(community, week)
+    volunteer_ids = {database_id(entry["id"]) for entry in volunteers}
+    role_names = {database_id(entry["id"]): {role["role"] for role in entry["roles"]} for entry in shifts}
 
     def exported(volunteer_id: int, shift_id: int) -> bool:
-        return volunteer_id in volunteer_ids and shift_id in shift_by_id
+        return volunteer_id in volunteer_ids and shift_id in role_names
 
-    # The latest sign-up of each pair says what the volunteer wants now.
-    latest: dict[tuple[int, int], SignUp] = {}
-    if shift_by_id:
-        for s in db.session.scalars(
-            select(SignUp).where(SignUp.shift_id.in_(shift_by_id)).options(selectinload(SignUp.shift_role))
-            .order_by(SignUp.id)
-        ):
-            if exported(s.volunteer_id, s.shift_id):
-                latest[(s.volunteer_id, s.shift_id)] = s
-    sign_ups = list(latest.values())
-    forbidden = {pair for pair, s in latest.items() if s.status == SignUpStatus.WITHDRAWN}
-    fixed: dict[tuple[int, int], _Fixed] = {
-        (s.volunteer_id, s.shift_id): _Fixed(s.volunteer_id, s.shift_id, s.shift_role.name,
-                                             s.source == SignUpSource.SELF)
-        for s in sign_ups
-        if s.status == SignUpStatus.CONFIRMED and s.source in FIXED_SOURCES
-    }
+    fixed, forbidden = _sign_up_pairs(community, week, exported)
     pins: set[tuple[int, int]] = set()
     if with_draft:
-        for draft in db.session.scalars(
-            select(DraftAssignment).where(DraftAssignment.community_id == community.id,
-                                          DraftAssignment.week == week, DraftAssignment.pinned.is_(True))
-            .options(selectinload(DraftAssignment.shift_role))
+        for volunteer_id, shift_id, role in db.session.execute(
+            select(DraftAssignment.volunteer_id, DraftAssignment.shift_id, ShiftRole.name)
+            .join(ShiftRole, DraftAssignment.shift_role_id == ShiftRole.id)
+            .where(DraftAssignment.community_id == community.id, DraftAssignment.week == week,
+                   DraftAssignment.pinned.is_(True))
         ):
-            if exported(draft.volunteer_id, draft.shift_id):
-                pair = (draft.volunteer_id, draft.shift_id)
-                pins.add(pair)
-                fixed[pair] = _Fixed(draft.volunteer_id, draft.shift_id, draft.shift_role.name, own=False)
-        forbidden |= {
-            (e.volunteer_id, e.shift_id) for e in db.session.scalars(
-                select(DraftExclusion).where(DraftExclusion.community_id == community.id,
-                                             DraftExclusion.week == week))
-            if exported(e.volunteer_id, e.shift_id)
-        }
+            if exported(volunteer_id, shift_id):
+                pins.add((volunteer_id, shift_id))
+                fixed[(volunteer_id, shift_id)] = _Fixed(volunteer_id, shift_id, role, own=False)
+        forbidden |= {(v, s) for v, s in db.session.execute(
+            select(DraftExclusion.volunteer_id, DraftExclusion.shift_id)
+            .where(DraftExclusion.community_id == community.id, DraftExclusion.week == week)
+        ) if exported(v, s)}
     # The volunteer's withdrawal and the coordinator's exclusion win over a fixed entry.
     fixed_entries = [f for pair, f in sorted(fixed.items()) if pair not in forbidden]
 
@@ -397,8 +253,7 @@ def export_week(community: Community, week: str, *, with_draft: bool = True) -> 
             {"volunteer": volunteer_doc_id(a.volunteer_id), "shift": shift_doc_id(a.shift_id),
              "role": a.role_name}
             for a in sorted(version.assignments, key=lambda a: (a.shift_id, a.volunteer_id))
-            if exported(a.volunteer_id, a.shift_id)
-            and a.role_name in {role.name for role in shift_by_id[a.shift_id].roles}
+            if exported(a.volunteer_id, a.shift_id) and a.role_name in role_names[a.shift_id]
         ]
 
     document = {
@@ -406,11 +261,8 @@ def export_week(community: Community, week: str, *, with_draft: bool = True) -> 
         "name": f"{community.name} {week}",
         "timezone": community.timezone,
         "horizon": {"start": days[0].isoformat(), "end": days[-1].isoformat()},
-        "volunteers": [
-            _volunteer_entry(p, days, leave.get(p.id, set()), busy.get(p.id, ()), history.get(p.id, 0))
-            for p in volunteers
-        ],
-        "shifts": [_shift_entry(shift) for shift in shifts],
+        "volunteers": volunteers,
+        "shifts": shifts,
         "fixed": [],
         "forbidden": [{"volunteer": volunteer_doc_id(v), "shift": shift_doc_id(s)}
                       for v, s in sorted(forbidden)],
@@ -421,6 +273,27 @@ def export_week(community: Community, week: str, *, with_draft: bool = True) -> 
              community.slug, week, len(volunteers), len(shifts), len(kept), len(notes),
              len(document["forbidden"]), len(previous))
     return WeekExport(document, problem, notes, frozenset(pins))
+
+
+def _sign_up_pairs(community: Community, week: str, exported) -> tuple[dict[tuple[int, int], _Fixed],
+                                                                      set[tuple[int, int]]]:
+    """Fixed entries (confirmed sign-ups by the volunteer or a coordinator) and forbidden
+    pairs (withdrawn) of the week; the latest sign-up of a pair says what the volunteer wants."""
+    latest: dict[tuple[int, int], tuple] = {}
+    for volunteer_id, shift_id, status, source, role in db.session.execute(
+        select(SignUp.volunteer_id, SignUp.shift_id, SignUp.status, SignUp.source, ShiftRole.name)
+        .join(ShiftRole, SignUp.shift_role_id == ShiftRole.id)
+        .join(Shift, SignUp.shift_id == Shift.id)
+        .where(Shift.community_id == community.id, Shift.week == week)
+        .order_by(SignUp.id)
+    ):
+        if exported(volunteer_id, shift_id):
+            latest[(volunteer_id, shift_id)] = (status, source, role)
+    fixed = {pair: _Fixed(*pair, role, source == SignUpSource.SELF)
+             for pair, (status, source, role) in latest.items()
+             if status == SignUpStatus.CONFIRMED and source in FIXED_SOURCES}
+    forbidden = {pair for pair, (status, _source, _role) in latest.items() if status == SignUpStatus.WITHDRAWN}
+    return fixed, forbidden
 
 
 def _fixed_doc(entries: Sequence[_Fixed]) -> list[dict]:
