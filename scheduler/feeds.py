@@ -3,7 +3,8 @@
 Verbs for the web layer (they flush; the caller commits, except where a verb says it runs
 its own transaction):
 
-* tokens: `issue_token` (creates or rotates; the old URL then answers 404), `active_token`;
+* tokens: `issue_token` (creates or rotates; the old URL then answers 404; `make_token`
+  does it in its own committed transaction), `active_token`;
 * reminders: `reminder_choice`, `save_reminders` (which also bumps the private feed);
 * serving: `private_feed` (a token, by its SHA-256) and `public_feed` find a feed and its
   ledger state in one query; `feed_state` gives the version and Last-Modified that answer
@@ -24,6 +25,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -116,6 +118,12 @@ def issue_token(volunteer: VolunteerProfile) -> str:
     return token
 
 
+def make_token(volunteer_id: int) -> str:
+    """`issue_token` in its own serialised transaction, committed; a double click cannot
+    leave two active tokens (the partial unique index refuses it and the retry rotates)."""
+    return write_unit(lambda: issue_token(db.session.get(VolunteerProfile, volunteer_id)))
+
+
 @dataclass(frozen=True)
 class FeedRef:
     """A feed named by a URL: whose it is, and its ledger state read in the same query.
@@ -134,31 +142,35 @@ class FeedRef:
     expires_at: Optional[datetime] = None
 
 
-_STATE_COLUMNS = (
-    FeedScope.id, FeedScope.version, FeedScope.modified_at, FeedScope.reconciled_at, FeedScope.expires_at,
-)
+def _state_columns(scope):
+    return (scope.c.id, scope.c.version, scope.c.modified_at, scope.c.reconciled_at, scope.c.expires_at)
 
 
-def _with_scope(kind: ScopeKind, ref_column):
-    """Outer join condition of the scope of `kind` whose ref is `ref_column`."""
-    return and_(FeedScope.kind == kind, FeedScope.ref_id == ref_column)
+# The lookups run on every feed request, 304s included: Core statements built once per
+# process (no ORM entities to load), with the token hash, slug and code as parameters.
+
+
+@cache
+def _private_statement():
+    token, profile, user, scope = (model.__table__ for model in (FeedToken, VolunteerProfile, User, FeedScope))
+    joined = (
+        token.join(profile, profile.c.id == token.c.volunteer_id)
+        .join(user, user.c.id == profile.c.user_id)
+        .outerjoin(scope, and_(scope.c.kind == ScopeKind.VOLUNTEER, scope.c.ref_id == token.c.volunteer_id))
+    )
+    return (
+        select(user.c.community_id, token.c.volunteer_id, user.c.locale, *_state_columns(scope))
+        .select_from(joined)
+        .where(token.c.token_hash == bindparam("token_hash"), token.c.revoked_at.is_(None),
+               user.c.is_active.is_(True))
+    )
 
 
 def private_feed(token: str) -> Optional[FeedRef]:
     """The private feed a token opens (its active volunteer's), else None: one query."""
     if not _TOKEN_SHAPE.match(token or ""):
         return None
-    row = db.session.execute(
-        select(User.community_id, FeedToken.volunteer_id, User.locale, *_STATE_COLUMNS)
-        .join(VolunteerProfile, VolunteerProfile.id == FeedToken.volunteer_id)
-        .join(User, User.id == VolunteerProfile.user_id)
-        .outerjoin(FeedScope, _with_scope(ScopeKind.VOLUNTEER, FeedToken.volunteer_id))
-        .where(
-            FeedToken.token_hash == hash_token(token),
-            FeedToken.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
-    ).first()
+    row = db.session.execute(_private_statement(), {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
     community_id, volunteer_id, locale, *state = row
@@ -169,23 +181,35 @@ def private_feed(token: str) -> Optional[FeedRef]:
 _SUBJECTS = {ScopeKind.ACTIVITY: Activity, ScopeKind.VENUE: Venue, ScopeKind.TEAM: Team}
 
 
-def public_feed(community_slug: str, kind: ScopeKind, code: Optional[str] = None) -> Optional[FeedRef]:
-    """The public feed of a community (`kind` COMMUNITY) or of its activity, venue or team
-    `code`, else None: one query."""
+@cache
+def _public_statement(kind: ScopeKind):
+    community, scope = Community.__table__, FeedScope.__table__
     if kind == ScopeKind.COMMUNITY:
-        query = select(Community.id, Community.id, *_STATE_COLUMNS).outerjoin(
-            FeedScope, _with_scope(kind, Community.id)
-        )
+        ref = community.c.id
+        joined = community
     elif kind in _SUBJECTS:
-        subject = _SUBJECTS[kind]
-        query = (
-            select(Community.id, subject.id, *_STATE_COLUMNS)
-            .join(subject, and_(subject.community_id == Community.id, subject.code == code))
-            .outerjoin(FeedScope, _with_scope(kind, subject.id))
+        subject = _SUBJECTS[kind].__table__
+        ref = subject.c.id
+        joined = community.join(
+            subject, and_(subject.c.community_id == community.c.id, subject.c.code == bindparam("code"))
         )
     else:
         raise ValueError(f"{kind} feeds are not public")
-    row = db.session.execute(query.where(Community.slug == community_slug)).first()
+    joined = joined.outerjoin(scope, and_(scope.c.kind == kind, scope.c.ref_id == ref))
+    return (
+        select(community.c.id, ref, *_state_columns(scope))
+        .select_from(joined)
+        .where(community.c.slug == bindparam("slug"))
+    )
+
+
+def public_feed(community_slug: str, kind: ScopeKind, code: Optional[str] = None) -> Optional[FeedRef]:
+    """The public feed of a community (`kind` COMMUNITY) or of its activity, venue or team
+    `code`, else None: one query."""
+    values = {"slug": community_slug}
+    if kind != ScopeKind.COMMUNITY:
+        values["code"] = code
+    row = db.session.execute(_public_statement(kind), values).first()
     if row is None:
         return None
     community_id, ref_id, *state = row
@@ -271,7 +295,8 @@ class FeedState:
 
 
 def _read_state(scope_id: int):
-    return db.session.execute(select(*_STATE_COLUMNS).where(FeedScope.id == scope_id)).first()
+    scope = FeedScope.__table__
+    return db.session.execute(select(*_state_columns(scope)).where(scope.c.id == scope_id)).first()
 
 
 def feed_state(feed: FeedRef) -> Optional[FeedState]:

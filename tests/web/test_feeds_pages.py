@@ -4,6 +4,7 @@ community's public calendar page with every public feed."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -153,6 +154,14 @@ def test_the_public_page_links_every_public_feed(client, scenario):
         assert f'value="{https}"' in html, https
         assert client.get(https.replace("http://localhost", "")).status_code == 200
     assert "书法班" in page_text(response) and "近期活动" in page_text(response)
+
+
+def test_coming_events_show_local_dates_and_times(client, scenario):
+    from babel.dates import format_date
+
+    tuesday = format_date(scenario.monday + timedelta(days=1), "full", locale="zh_Hans")
+    text = page_text(client.get("/calendar/riverside/"))
+    assert f"{tuesday} 21:00–01:00 夜间巡逻" in text, "a 21:00 start is not moved to the next day"
 
 
 def test_the_public_qr_codes_are_svg(client, scenario):

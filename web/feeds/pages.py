@@ -30,7 +30,7 @@ SESSION_TOKEN = "feed_token"
 @bp.app_template_filter("feed_day")
 def feed_day(moment) -> str:
     """A local date with its weekday, in the page's language."""
-    return format_date(moment, "full")
+    return format_date(moment, "full", rebase=False)
 
 
 @bp.app_template_filter("feed_time")
@@ -180,10 +180,8 @@ def make_link():
     """Make the private link, or a new one (the old one stops working at once)."""
     if not LinkForm().validate_on_submit():
         abort(400)
-    volunteer = current_user.profile
-    rotated = feeds.active_token(volunteer) is not None
-    token = feeds.issue_token(volunteer)
-    db.session.commit()
+    rotated = feeds.active_token(current_user.profile) is not None
+    token = feeds.make_token(current_user.profile.id)
     session[SESSION_TOKEN] = token
     if rotated:
         flash(_("Here is your new link. The old link no longer works: subscribe again on your other devices."), "success")
