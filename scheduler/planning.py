@@ -150,6 +150,15 @@ def latest_run(community: Community, week: str) -> Optional[ScheduleRun]:
     )
 
 
+def elapsed(run: ScheduleRun) -> float:
+    """Seconds the run has been running (its engine seconds once it has finished)."""
+    if run.status == RunStatus.RUNNING and run.started_at is not None:
+        return round((utcnow() - run.started_at).total_seconds(), 1)
+    if run.status == RunStatus.QUEUED:
+        return 0.0
+    return run.seconds or 0.0
+
+
 def expire_stale_run(run: ScheduleRun) -> bool:
     """Fail `run` if its process evidently died (see `STALE_GRACE`); True if it did."""
     now = utcnow()

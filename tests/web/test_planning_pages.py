@@ -172,9 +172,11 @@ def test_the_progress_endpoint_reports_a_live_run(coordinator_client, small_week
     planning.claim_run(run.id)
     planning.ProgressWriter(db.engine, run.id)(1234.5, 1000.0, 2.5)
     data = coordinator_client.get(f"{BASE}/runs/{run.id}/progress").get_json()
+    elapsed = data.pop("elapsed")
     assert data == {"status": "running", "active": True, "kind": "schedule", "solver_status": None,
                     "best_objective": 1234.5, "bound": 1000.0, "unfilled_places": None, "seconds": 2.5,
                     "time_limit": 30.0, "url": f"{BASE}/runs/{run.id}"}
+    assert 0 <= elapsed < 60  # wall-clock seconds since the run started, for the bar
     page = coordinator_client.get(f"{BASE}/runs/{run.id}").get_data(as_text=True)
     assert 'id="run-progress"' in page and "planning-progress.js" in page and 'http-equiv="refresh"' in page
     week_page = coordinator_client.get(BASE).get_data(as_text=True)

@@ -174,8 +174,8 @@ def run_progress(community: Community, week: str, run_id: int):
     return {
         "status": run.status.value, "active": run.is_active, "kind": run.kind.value,
         "solver_status": run.solver_status, "best_objective": run.best_objective, "bound": run.bound,
-        "unfilled_places": run.unfilled_places, "seconds": run.seconds, "time_limit": run.time_limit,
-        "url": url_for("planning.run_page", run_id=run.id),
+        "unfilled_places": run.unfilled_places, "seconds": run.seconds, "elapsed": planning.elapsed(run),
+        "time_limit": run.time_limit, "url": url_for("planning.run_page", run_id=run.id),
     }
 
 
@@ -339,6 +339,12 @@ def version_page(community: Community, week: str, number: int):
 def hours_filter(minutes) -> str:
     """``90`` minutes as ``1.5``."""
     return f"{(minutes or 0) / 60:.1f}".rstrip("0").rstrip(".")
+
+
+@bp.app_template_global("planning_elapsed")
+def planning_elapsed(run: ScheduleRun) -> float:
+    """Seconds a run has been running (see `scheduler.planning.elapsed`)."""
+    return planning.elapsed(run)
 
 
 @bp.app_template_global("week_label")

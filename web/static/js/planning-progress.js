@@ -21,8 +21,8 @@
     put("best_objective", number(run.best_objective, 1));
     put("bound", number(run.bound, 1));
     put("unfilled_places", run.unfilled_places === null ? "\u2014" : String(run.unfilled_places));
-    put("seconds", number(run.seconds || 0, 1) + " / " + Math.round(run.time_limit));
-    if (bar) { bar.max = run.time_limit; bar.value = Math.min(run.seconds || 0, run.time_limit); }
+    put("seconds", number(run.elapsed || 0, 0) + " / " + Math.round(run.time_limit));
+    if (bar) { bar.max = run.time_limit; bar.value = Math.min(run.elapsed || 0, run.time_limit); }
     box.setAttribute("data-status", run.status);
   }
   function poll() {
