@@ -39,6 +39,8 @@ Progress = Callable[[float, Optional[float], float], None]
 
 #: Relative tolerance when comparing objectives (SOLVER_API.md).
 TOLERANCE = 1e-6
+#: How many of the model's named penalties the stats list.
+MAX_PENALTIES_IN_STATS = 200
 
 
 class _Reports:
@@ -73,6 +75,8 @@ class _PartState:
     value: Optional[float] = None
     bound: Optional[float] = None
     stats: dict[str, object] = field(default_factory=dict)
+    #: The model's named penalties of `best`, when it is CP-SAT's schedule.
+    penalties: dict[str, int] = field(default_factory=dict)
 
 
 def solve(problem: Problem, *, time_limit: float = 30.0, workers: int = 0, seed: int = 0,
@@ -137,9 +141,13 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
             totals[key] += value
 
         def on_solution(objective: float, bound: Optional[float], state: _PartState = state) -> None:
-            others = [s.value for s in states if s is not state]
-            if all(v is not None for v in others):
-                report(sum(others) + objective + split.constant, None)
+            others = [s for s in states if s is not state]
+            if any(s.value is None for s in others):
+                return
+            total_bound = None
+            if bound is not None and all(s.bound is not None for s in others):
+                total_bound = sum(s.bound for s in others) + bound + split.constant
+            report(sum(s.value for s in others) + objective + split.constant, total_bound)
 
         outcome = run_search(model, time_limit=budget, workers=workers, seed=seed, started=started,
                              on_solution=on_solution)
@@ -152,17 +160,20 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
             return Solution(INFEASIBLE, None, None, {}, (), conflicts=tuple(conflicts), stats=stats)
         if outcome.assignments is not None:
             value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
-            if state.value is None or value < state.value:
+            if state.value is None or value <= state.value:
                 state.best, state.value = outcome.assignments, value
+                state.penalties = outcome.penalties
         state.bound = outcome.bound
         if first_seconds is None and all(s.value is not None for s in states):
             # The other parts had schedules already: this part's first one completed the set.
             first_seconds = outcome.first_seconds if outcome.first_seconds is not None else elapsed()
             stats["first_solution_source"] = "cp-sat"
 
+    penalties = {name: value for s in states for name, value in s.penalties.items()}
     stats.update(totals, first_solution_seconds=_round(first_seconds),
                  hint="feasible" if all(s.greedy.valid for s in states) else "partial",
-                 cp_sat=[s.stats for s in states])
+                 cp_sat=[s.stats for s in states],
+                 penalties=dict(sorted(penalties.items())[:MAX_PENALTIES_IN_STATS]))
     if any(s.best is None for s in states):
         stats["seconds"] = round(elapsed(), 3)
         return Solution(UNKNOWN, None, None, {}, (), stats=stats)

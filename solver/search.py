@@ -34,6 +34,8 @@ class SearchOutcome:
     bound: Optional[float]
     first_seconds: Optional[float] = None
     stats: dict[str, object] = field(default_factory=dict)
+    #: Non-zero named penalties of the schedule (``unfilled[s042/instructor]``: 1), fairness aside.
+    penalties: dict[str, int] = field(default_factory=dict)
 
     @property
     def proven(self) -> bool:
@@ -101,8 +103,11 @@ def run_search(model: ScheduleModel, *, time_limit: float, workers: int, seed: i
         stats["error"] = model.cp.validate()
     assignments = None
     bound = None
+    penalties: dict[str, int] = {}
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = solver.response_proto.solution
         assignments = model.assignments_from(lambda vs: [bool(values[v.index]) for v in vs])
         bound = document_bound(model, solver.best_objective_bound)
-    return SearchOutcome(status, assignments, bound, callback.first_seconds, stats)
+        penalties = {name: int(values[var.index]) for name, var in model.penalties.items()
+                     if not name.startswith("fairness[") and values[var.index]}
+    return SearchOutcome(status, assignments, bound, callback.first_seconds, stats, penalties)

@@ -297,6 +297,7 @@ def test_unfilled_costs_its_under_weight():
     sol = solved(p)
     assert sol.components["unfilled"] == 1
     assert sol.objective == 300 + 4  # one missing person, plus fairness (2 h)^2 of v1
+    assert sol.stats["penalties"] == {"unfilled[s1/helper]": 1}  # named for reports
 
 
 def test_overfilled_costs_its_over_weight():
