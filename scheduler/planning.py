@@ -81,6 +81,7 @@ from solver.checker import AssignmentIndex, blocking_violations, check
 from solver.checker_rules import CheckContext, Violation, shift_violations, volunteer_violations
 from solver.domain import FEASIBLE, OPTIMAL, Assignment, Problem, Solution
 from solver.engine import solve
+from solver.greedy import greedy_assign
 from solver.parse import ProblemError
 
 log = logging.getLogger(__name__)
@@ -297,6 +298,9 @@ def run_schedule(run_id: int, *, workers: Optional[int] = None, seed: int = 0) -
         export = export_week(run.community, run.week)
         run.problem_json = json.dumps(export.document, ensure_ascii=False)
         run.notes_json = json.dumps([note.to_dict() for note in export.notes])
+        # The engine's progress reports carry no unfilled count: show the first (greedy)
+        # schedule's until the engine's own answer replaces it.
+        run.unfilled_places = unfilled_places(export.problem, greedy_assign(export.problem))
         db.session.commit()
         # No ORM access until the solve is over: a read transaction held across it would
         # see a stale snapshot (SQLite) once the progress writer has written.
@@ -323,6 +327,15 @@ def run_schedule(run_id: int, *, workers: Optional[int] = None, seed: int = 0) -
         _finish(run, RunStatus.FAILED, error=reason)
         db.session.commit()
     return run
+
+
+def unfilled_places(problem: Problem, assignments: Iterable[Assignment]) -> int:
+    """Places below ``need`` over every role of `problem` with `assignments`."""
+    counts: dict[tuple[str, str], int] = {}
+    for a in assignments:
+        counts[(a.shift, a.role)] = counts.get((a.shift, a.role), 0) + 1
+    return sum(max(0, role.need - counts.get((shift.id, role.name), 0))
+               for shift in problem.shifts for role in shift.roles)
 
 
 def _begin_write() -> None:

@@ -29,6 +29,7 @@ from scheduler.planning_models import (
 from scheduler.signals import schedule_changed
 from solver.checker import check
 from solver.domain import OPTIMAL, UNKNOWN, Solution
+from solver.greedy import greedy_assign
 from solver.parse import parse_problem
 from tests.web.planning_fixtures import WEEK, TEST_WORKERS, run_now, small_week  # noqa: F401
 
@@ -92,6 +93,21 @@ def test_progress_is_written_to_the_run_row_throttled(small_week):
     writer.flush()
     assert writer.writes == 2 and stored() == (400.0, 200.0, 1.0)
     assert db.session.get(ScheduleRun, run_id).heartbeat_at is not None
+
+
+def test_while_the_engine_searches_the_first_schedules_unfilled_places_are_shown(small_week, monkeypatch):
+    seen = {}
+    real_solve = planning.solve
+
+    def watched_solve(problem, **kwargs):
+        with db.engine.connect() as connection:  # what the polling page would read now
+            seen["unfilled"] = connection.execute(select(ScheduleRun.unfilled_places)).scalar_one()
+        seen["greedy"] = planning.unfilled_places(problem, greedy_assign(problem))
+        return real_solve(problem, **kwargs)
+
+    monkeypatch.setattr(planning, "solve", watched_solve)
+    run = run_now(small_week.community)
+    assert seen["unfilled"] == seen["greedy"] >= run.unfilled_places == 1
 
 
 def test_a_second_run_of_the_week_is_refused_by_the_service_and_by_the_database(small_week):
