@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Iterable, Optional, Sequence
 
@@ -113,7 +113,9 @@ class EventContent:
 
     def to_json(self) -> str:
         """Canonical JSON: the same content always gives the same text."""
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
+        data["people"] = [[role, list(names)] for role, names in self.people]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> EventContent:
@@ -124,7 +126,15 @@ class EventContent:
 
     def digest(self) -> str:
         """SHA-256 of the canonical JSON."""
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+        return json_digest(self.to_json())
+
+
+def json_digest(text: str) -> str:
+    """SHA-256 of a content's canonical JSON (`EventContent.to_json`)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_FIELD_NAMES = tuple(item.name for item in fields(EventContent))
 
 
 def confirmed_sign_ups(shift: Shift) -> list[SignUp]:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from scheduler.extensions import db
-from scheduler.feed_content import EventContent, confirmed_sign_ups, private_content, public_content
+from scheduler.feed_content import EventContent, confirmed_sign_ups, json_digest, private_content, public_content
 from scheduler.feed_models import ScopeKind
 from scheduler.models import Community, Role, Shift, ShiftRole, SignUp, User, VolunteerProfile
 
@@ -69,11 +69,19 @@ def current_links() -> ShiftLinks:
 
 @dataclass(frozen=True)
 class Desired:
-    """The snapshot an event should have, and when its data last changed."""
+    """The snapshot an event should have (with its canonical JSON and that JSON's hash),
+    and when its data last changed."""
 
     content: EventContent
+    text: str
     digest: str
     changed_at: datetime
+
+    @classmethod
+    def of(cls, content: EventContent, changed_at: datetime) -> Desired:
+        """`content` encoded once."""
+        text = content.to_json()
+        return cls(content, text, json_digest(text), changed_at)
 
 
 def shift_query():
@@ -140,7 +148,7 @@ def desired_events(
         scopes = [ref for ref in public_scopes(shift, confirmed) if want(ref)]
         if scopes:
             content = public_content(shift, confirmed, path=paths.public(shift))
-            desired = Desired(content, content.digest(), changed)
+            desired = Desired.of(content, changed)
             for ref in scopes:
                 wanted[ref][shift.id] = desired
         for row in confirmed:
@@ -152,5 +160,5 @@ def desired_events(
             content = private_content(
                 row, confirmed, path=paths.private(shift), contact=contacts[shift.community_id]
             )
-            wanted[ref][shift.id] = Desired(content, content.digest(), changed)
+            wanted[ref][shift.id] = Desired.of(content, changed)
     return wanted

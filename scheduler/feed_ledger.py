@@ -184,7 +184,7 @@ class LedgerWriter:
                 uid=self.uid(scope, shift, shift.id),
                 status=EventStatus.CONFIRMED,
                 sequence=0,
-                content=content.to_json(),
+                content=want.text,
                 content_hash=want.digest,
                 starts_at=content.starts_at,
                 created_at=moment,
@@ -199,7 +199,7 @@ class LedgerWriter:
                 row.drop_at = drop_at
             return
         moment = self.stamp(want.changed_at, row.last_modified)
-        row.content = content.to_json()
+        row.content = want.text
         row.content_hash = want.digest
         row.starts_at = content.starts_at
         row.status = EventStatus.CONFIRMED
@@ -387,6 +387,7 @@ def _apply(
     leaving = [
         row for row in existing
         if row.status == EventStatus.CONFIRMED and (row.scope_id, row.shift_id) not in matched
+        and row.drop_at > writer.now  # its time in the feed is over: purged, not cancelled
     ]
     facts = _facts(row.shift_id for row in leaving if row.shift_id is not None)
     scope_by_id = {scope.id: scope for scope in scopes.values()}
@@ -498,6 +499,7 @@ def reconcile_scope(scope_id: int, *, max_age: Optional[timedelta] = None) -> Op
             and scope.reconciled_at is not None
             and scope.reconciled_at > writer.now - max_age
         )
+        _purge([scope], writer)
         if not fresh:
             _refresh_header(scope, writer)
             ref = (scope.kind, scope.ref_id)
@@ -507,7 +509,6 @@ def reconcile_scope(scope_id: int, *, max_age: Optional[timedelta] = None) -> Op
             existing = list(db.session.scalars(select(FeedEvent).where(FeedEvent.scope_id == scope.id)))
             _apply(writer, {ref: scope}, desired, existing, shifts)
             scope.reconciled_at = writer.now
-        _purge(scope, writer)
         writer.finish()
         return scope
 
@@ -537,6 +538,7 @@ def reconcile_community(community: Community) -> list[FeedScope]:
         known = list(db.session.scalars(select(FeedScope).where(FeedScope.community_id == community_id)))
         refs = set(desired) | {(scope.kind, scope.ref_id) for scope in known}
         scopes = scopes_for(community_id, refs)
+        _purge(list(scopes.values()), writer)
         existing = list(db.session.scalars(
             select(FeedEvent).where(FeedEvent.scope_id.in_([scope.id for scope in scopes.values()]))
         ))
@@ -544,7 +546,6 @@ def reconcile_community(community: Community) -> list[FeedScope]:
         for scope in scopes.values():
             _refresh_header(scope, writer)
             scope.reconciled_at = writer.now
-            _purge(scope, writer)
         changed = writer.finish()
         update_expiry(list(scopes.values()))
         return changed
@@ -552,26 +553,34 @@ def reconcile_community(community: Community) -> list[FeedScope]:
     return write_unit(work)
 
 
-def _purge(scope: FeedScope, writer: LedgerWriter) -> int:
-    """Delete the scope's events whose time in the feed is over; returns how many."""
+def _purge(scopes: Sequence[FeedScope], writer: LedgerWriter) -> int:
+    """Delete the scopes' events whose time in the feed is over; returns how many.
+
+    A scope that lost events changes at the moment the last of them expired (a time from
+    the data, so two processes purging agree).
+    """
     db.session.flush()
-    latest = db.session.scalar(
-        select(func.max(FeedEvent.drop_at, type_=FeedEvent.drop_at.type)).where(
-            FeedEvent.scope_id == scope.id, FeedEvent.drop_at <= writer.now
-        )
-    )
-    if latest is None:
-        if scope.expires_at is not None and scope.expires_at <= writer.now:
-            update_expiry([scope])
-        return 0
-    result = db.session.execute(
-        delete(FeedEvent).where(FeedEvent.scope_id == scope.id, FeedEvent.drop_at <= writer.now),
-        execution_options={"synchronize_session": "fetch"},
-    )
-    writer.bump(scope, latest)
-    update_expiry([scope])
-    log.info("feed %s: dropped %d expired events", scope.key, result.rowcount)
-    return result.rowcount
+    by_id = {scope.id: scope for scope in scopes}
+    expired: dict[int, datetime] = {}
+    for chunk in _chunks(sorted(by_id)):
+        expired.update(db.session.execute(
+            select(FeedEvent.scope_id, func.max(FeedEvent.drop_at, type_=FeedEvent.drop_at.type))
+            .where(FeedEvent.scope_id.in_(chunk), FeedEvent.drop_at <= writer.now)
+            .group_by(FeedEvent.scope_id)
+        ).all())
+    stale_expiry = [scope for scope in scopes if scope.expires_at is not None and scope.expires_at <= writer.now]
+    dropped = 0
+    for chunk in _chunks(sorted(expired)):
+        dropped += db.session.execute(
+            delete(FeedEvent).where(FeedEvent.scope_id.in_(chunk), FeedEvent.drop_at <= writer.now),
+            execution_options={"synchronize_session": "fetch"},
+        ).rowcount
+    for scope_id, latest in expired.items():
+        writer.bump(by_id[scope_id], latest)
+    update_expiry(stale_expiry + [by_id[scope_id] for scope_id in expired])
+    if dropped:
+        log.info("feeds: dropped %d expired events from %d feeds", dropped, len(expired))
+    return dropped
 
 
 def purge_expired(scope_id: int) -> Optional[FeedScope]:
@@ -584,7 +593,7 @@ def purge_expired(scope_id: int) -> Optional[FeedScope]:
             return None
         _lock_scopes([scope.id])
         writer = LedgerWriter(settings)
-        _purge(scope, writer)
+        _purge([scope], writer)
         writer.finish()
         return scope
 

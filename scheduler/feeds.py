@@ -287,6 +287,8 @@ class FeedState:
     scope_id: int
     version: int
     modified_at: datetime
+    #: The feed is due for comparison with the live tables (`compare_after_response`).
+    compare_due: bool = False
 
     def etag(self, params: RenderParams) -> str:
         """The entity tag (unquoted) of the feed as `params` render it."""
@@ -300,34 +302,45 @@ def _read_state(scope_id: int):
 
 
 def feed_state(feed: FeedRef) -> Optional[FeedState]:
-    """The feed's state, from what `feed` was read with when that is current.
+    """The feed's state, from what `feed` was read with; None if the feed is gone.
 
-    The ledger is compared with the live tables first when it has not been for
-    ``FEED_RECONCILE_SECONDS`` (or ever: the feed's first request creates its scope), and
-    expired events are dropped when one is due. None if the feed is gone.
+    A feed's first request creates its scope and fills it from the live tables before
+    answering; expired events are dropped before answering. A feed not compared with the
+    live tables for ``FEED_RECONCILE_SECONDS`` is answered from the ledger (which
+    `schedule_changed` keeps current) and marked `FeedState.compare_due`, so the caller
+    compares it after the response instead of making the client wait.
     """
     now = utcnow()
-    max_age = timedelta(seconds=current_app.config["FEED_RECONCILE_SECONDS"])
-    fresh = feed.reconciled_at is not None and feed.reconciled_at > now - max_age
-    unexpired = feed.expires_at is None or feed.expires_at > now
-    if feed.scope_id is not None and fresh and unexpired:
-        return FeedState(feed.scope_id, feed.version, feed.modified_at)
-    scope_id = feed.scope_id
-    if scope_id is None:
+    if feed.scope_id is None:
         key = (feed.kind, feed.ref_id)
-        scope_id = write_unit(lambda: scopes_for(feed.community_id, [key])[key].id)
-    return scope_state(scope_id)
+        return scope_state(write_unit(lambda: scopes_for(feed.community_id, [key])[key].id))
+    if feed.reconciled_at is None:
+        return scope_state(feed.scope_id)
+    if feed.expires_at is not None and feed.expires_at <= now:
+        purge_expired(feed.scope_id)
+        row = _read_state(feed.scope_id)
+        if row is None:
+            return None
+        version, modified_at = row.version, row.modified_at
+    else:
+        version, modified_at = feed.version, feed.modified_at
+    due = feed.reconciled_at <= now - _max_age()
+    return FeedState(feed.scope_id, version, modified_at, compare_due=due)
+
+
+def _max_age() -> timedelta:
+    return timedelta(seconds=current_app.config["FEED_RECONCILE_SECONDS"])
 
 
 def scope_state(scope_id: int) -> Optional[FeedState]:
-    """A feed's state by its scope id, after comparing or purging it if it is due."""
+    """A feed's state by its scope id, after comparing it with the live tables if that is
+    due (synchronously) and dropping expired events."""
     row = _read_state(scope_id)
     if row is None:
         return None
     now = utcnow()
-    max_age = timedelta(seconds=current_app.config["FEED_RECONCILE_SECONDS"])
-    if row.reconciled_at is None or row.reconciled_at <= now - max_age:
-        reconcile_scope(scope_id, max_age=max_age)
+    if row.reconciled_at is None or row.reconciled_at <= now - _max_age():
+        reconcile_scope(scope_id, max_age=_max_age())
         row = _read_state(scope_id)
     elif row.expires_at is not None and row.expires_at <= now:
         purge_expired(scope_id)
@@ -335,6 +348,18 @@ def scope_state(scope_id: int) -> Optional[FeedState]:
     if row is None:
         return None
     return FeedState(scope_id, row.version, row.modified_at)
+
+
+def compare_after_response(app: Flask, scope_id: int) -> None:
+    """Compare a feed with the live tables in a context of its own (for a response's
+    ``call_on_close``: the client already has its answer). Failures are logged."""
+    with app.app_context():
+        try:
+            reconcile_scope(scope_id, max_age=_max_age())
+        except Exception:
+            log.exception("feeds: comparing feed %s after the response failed", scope_id)
+        finally:
+            db.session.remove()
 
 
 CALENDAR_NAMES = {

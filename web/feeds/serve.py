@@ -88,6 +88,9 @@ def _serve(feed: feeds.FeedRef, params: feeds.RenderParams, *, private: bool, fi
     else:
         response = Response(feeds.build_feed(state.scope_id, params), content_type=CONTENT_TYPE)
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    if state.compare_due:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(lambda: feeds.compare_after_response(app, state.scope_id))
     response.set_etag(etag)
     response.last_modified = state.modified_at
     response.headers["Cache-Control"] = ("private" if private else "public") + ", no-cache"
