@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Optional
 
@@ -73,12 +74,26 @@ def solve_document(doc: dict, time_limit: float, workers: int, seed: int) -> Eng
     first_seconds = first[0] if first else (seconds if solution.assignments or solution.objective is not None
                                             else None)
     stats = {k: v for k, v in dict(solution.stats).items() if isinstance(v, (int, float, str, bool))}
+    stats.update(_part_statuses(solution.stats))
     variables = next((int(stats[k]) for k in VARIABLE_KEYS if isinstance(stats.get(k), (int, float))), None)
     return EngineOutcome(
         status=solution.status, objective=solution.objective, bound=solution.bound,
         components=dict(solution.components), assignments=tuple(solution.assignments),
         seconds=seconds, first_seconds=first_seconds, variables=variables, stats=stats,
     )
+
+
+def _part_statuses(stats: object) -> dict[str, str]:
+    """``{"part_statuses": "OPTIMAL 15, FEASIBLE 5"}`` when the engine reports per-part CP-SAT
+    statistics (a list under ``cp_sat``), else nothing."""
+    parts = stats.get("cp_sat") if isinstance(stats, Mapping) else None
+    if not isinstance(parts, list):
+        return {}
+    counts: dict[str, int] = {}
+    for part in parts:
+        status = str(part.get("cp_sat_status", "?")) if isinstance(part, Mapping) else "?"
+        counts[status] = counts.get(status, 0) + 1
+    return {"part_statuses": ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))}
 
 
 def solve_measured(doc: dict, *, time_limit: float, workers: int = 2, seed: int = 0,
