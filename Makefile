@@ -61,7 +61,8 @@ I18N_SOURCES_main := web/main web/__init__.py web/context.py web/i18n.py web/tem
 	web/templates/errors web/templates/base.html web/templates/_header.html \
 	web/templates/_flashes.html web/templates/_form.html
 I18N_SOURCES_auth := web/auth web/templates/auth scheduler/accounts.py scheduler/communities.py
-I18N_SOURCES_planning := web/planning web/templates/planning scheduler/planning.py
+I18N_SOURCES_planning := web/planning web/templates/planning scheduler/planning.py \
+	scheduler/planning_state.py scheduler/draft_edits.py scheduler/publishing.py
 I18N_SOURCES_volunteer := web/volunteer web/templates/volunteer scheduler/signup.py scheduler/availability.py \
 	scheduler/ics_import.py scheduler/profiles.py
 I18N_CATALOGUES := $(wildcard web/*/translations/*/LC_MESSAGES/messages.po)

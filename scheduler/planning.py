@@ -1,25 +1,21 @@
-"""Weekly planning, as service verbs: run the engine, edit the draft, publish, re-plan.
+"""Weekly planning runs, as service verbs: queue a run, execute it, record its answer.
 
 * `start_run` records a queued `ScheduleRun` (the database refuses a second active run of
   the week); `scheduler.jobs` then executes it with `run_schedule`, which exports the week,
   solves it with progress written to the run row, checks the result with the independent
   checker and writes it to the draft. A run that fails, ends infeasible or finds nothing in
   time leaves the draft and the published plan as they were and keeps the engine's conflicts.
-* `assign`, `unassign` and `set_pin` edit the draft and return the hard rules the edit
-  breaks (the checker's `Violation`s) as warnings; the edit is made anyway, as the
-  coordinator decides. Pins are exported as ``fixed`` and removals as ``forbidden``, so a
-  re-solve keeps both.
-* `publish` turns the draft into the next immutable `PlanVersion`, records the `PlanChange`s
-  against the previous version and makes the `SignUp` table match (PLANNING_CONTRACT.md).
 * `start_replan` is a run of a published week: the export carries the published plan as
   ``previous``, so the engine moves as few people as it can; the coordinator reviews the
-  changes and publishes them.
+  changes (`scheduler.review`) and publishes them (`scheduler.publishing`).
+* Editing the draft by hand is `scheduler.draft_edits`, publishing `scheduler.publishing`;
+  their verbs are re-exported here, so ``scheduler.planning`` is the one API of planning.
 
 Verbs add and flush; the caller commits (views and the CLI run them through
 `scheduler.signup.in_write_transaction`, which serialises writers and retries a lost race)
 and then calls `notify` with the shift ids that changed, which sends
-`scheduler.signals.schedule_changed`. `run_schedule` is the
-exception: as a background job it commits as it goes, so the page polling it sees progress.
+`scheduler.signals.schedule_changed`. `run_schedule` is the exception: as a background job
+it commits as it goes, so the page polling it sees progress.
 """
 
 from __future__ import annotations
@@ -28,61 +24,51 @@ import json
 import logging
 import threading
 import time as clock
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Iterable, Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from scheduler import SQLITE_BEGIN_IMMEDIATE
-from scheduler.export import (
-    WeekExport,
-    as_assignments,
-    database_id,
-    draft_assignments,
-    export_week,
-    latest_version,
-    shift_doc_id,
-    volunteer_doc_id,
-    write_draft,
-)
+from scheduler.export import WeekExport, export_week, latest_version, write_draft
 from scheduler.extensions import db
-from scheduler.models import (
-    Community,
-    Shift,
-    ShiftRole,
-    ShiftStatus,
-    SignUp,
-    SignUpSource,
-    SignUpStatus,
-    User,
-    VolunteerProfile,
-    utcnow,
-)
-from scheduler.planning_models import (
-    ACTIVE_RUN_STATUSES,
-    ChangeKind,
-    DraftAssignment,
-    DraftExclusion,
-    PlanAssignment,
-    PlanChange,
-    PlanVersion,
-    RunKind,
-    RunStatus,
-    ScheduleRun,
-)
+from scheduler.models import Community, User, utcnow
+from scheduler.planning_models import RunKind, RunStatus, ScheduleRun
+from scheduler.planning_state import PlanningError, RunInProgress, active_run, editable_week, latest_run
 from scheduler.signals import schedule_changed
 from scheduler.weeks import active_shift_ids, parse_week
-from solver.checker import AssignmentIndex, blocking_violations, check
-from solver.checker_rules import CheckContext, Violation, shift_violations, volunteer_violations
+from solver.checker import check
 from solver.domain import FEASIBLE, OPTIMAL, Assignment, Problem, Solution
 from solver.engine import solve
 from solver.greedy import greedy_assign
 from solver.parse import ProblemError
+
+# The draft and publishing verbs live in their own modules and belong to this API too.
+from scheduler.draft_edits import RuleWarning, assign, draft_problem, restore, set_pin, unassign
+from scheduler.publishing import (
+    Change,
+    Plan,
+    PublishResult,
+    diff_plans,
+    plan_of_draft,
+    plan_of_version,
+    publish,
+    version_by_number,
+    versions,
+)
+
+__all__ = [
+    "Change", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT", "Plan", "PlanningError", "ProgressWriter", "PublishResult",
+    "RuleWarning", "RunInProgress", "active_run", "apply_solution", "assign", "cancel_run", "claim_run",
+    "default_time_limit", "diff_plans", "draft_problem", "editable_week", "elapsed", "expire_stale_run",
+    "latest_run", "max_time_limit", "notify", "plan_of_draft", "plan_of_version", "publish", "restore",
+    "run_schedule", "set_pin", "solver_workers", "start_replan", "start_run", "unassign", "unfilled_places",
+    "version_by_number", "versions",
+]
 
 log = logging.getLogger(__name__)
 
@@ -97,21 +83,6 @@ PROGRESS_INTERVAL = 1.0
 STALE_GRACE = timedelta(minutes=5)
 #: A queued run that no worker took in this time is given up.
 QUEUE_PATIENCE = timedelta(minutes=30)
-
-
-class PlanningError(Exception):
-    """A planning request that cannot be done; `message` says why (translatable)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-
-class RunInProgress(PlanningError):
-    """The week already has a queued or running run."""
 
 
 # --------------------------------------------------------------------------- settings
@@ -133,22 +104,6 @@ def solver_workers() -> int:
 
 
 # --------------------------------------------------------------------------- runs
-
-
-def active_run(community: Community, week: str) -> Optional[ScheduleRun]:
-    """The week's queued or running run, if any."""
-    return db.session.scalar(
-        select(ScheduleRun).where(ScheduleRun.community_id == community.id, ScheduleRun.week == week,
-                                  ScheduleRun.status.in_(ACTIVE_RUN_STATUSES))
-    )
-
-
-def latest_run(community: Community, week: str) -> Optional[ScheduleRun]:
-    """The week's most recent run, if any."""
-    return db.session.scalar(
-        select(ScheduleRun).where(ScheduleRun.community_id == community.id, ScheduleRun.week == week)
-        .order_by(ScheduleRun.id.desc()).limit(1)
-    )
 
 
 def elapsed(run: ScheduleRun) -> float:
@@ -185,9 +140,8 @@ def start_run(
     time_limit: Optional[float] = None,
     kind: RunKind = RunKind.SCHEDULE,
 ) -> ScheduleRun:
-    """Queue a run of the week; raises `RunInProgress` or `PlanningError` (no shifts).
-
-    The caller commits, then hands the run to `scheduler.jobs.enqueue`.
+    """Queue a run of the week; raises `RunInProgress` or `PlanningError` (no shifts, a
+    time limit out of range). The caller commits, then hands the run to `scheduler.jobs.submit`.
     """
     week = parse_week(week)
     running = active_run(community, week)
@@ -371,350 +325,8 @@ def apply_solution(run: ScheduleRun, export: WeekExport, solution: Solution) -> 
              solution.objective, run.unfilled_places, run.seconds)
 
 
-# --------------------------------------------------------------------------- draft edits
-
-
-@dataclass(frozen=True)
-class RuleWarning:
-    """A hard rule a manual edit breaks: the checker's rule name and its sentence."""
-
-    rule: str
-    text: str
-
-    @classmethod
-    def of(cls, violation: Violation) -> "RuleWarning":
-        """From a checker violation."""
-        return cls(violation.rule, str(violation))
-
-
-def _editable(community: Community, week: str) -> str:
-    week = parse_week(week)
-    if active_run(community, week) is not None:
-        raise RunInProgress(_l("Wait until the running schedule finishes before editing."))
-    return week
-
-
-def _draft_row(community: Community, week: str, volunteer_id: int, shift_id: int) -> Optional[DraftAssignment]:
-    return db.session.scalar(select(DraftAssignment).where(
-        DraftAssignment.community_id == community.id, DraftAssignment.week == week,
-        DraftAssignment.volunteer_id == volunteer_id, DraftAssignment.shift_id == shift_id))
-
-
-def _exclusion(community: Community, week: str, volunteer_id: int, shift_id: int) -> Optional[DraftExclusion]:
-    return db.session.scalar(select(DraftExclusion).where(
-        DraftExclusion.community_id == community.id, DraftExclusion.week == week,
-        DraftExclusion.volunteer_id == volunteer_id, DraftExclusion.shift_id == shift_id))
-
-
-def _check_target(community: Community, week: str, shift: Shift, volunteer: VolunteerProfile) -> None:
-    if shift.community_id != community.id or shift.week != week or shift.status != ShiftStatus.ACTIVE:
-        raise PlanningError(_l("That shift is not an active shift of this week."))
-    if volunteer.user.community_id != community.id or not volunteer.user.is_active:
-        raise PlanningError(_l("That volunteer is not an active volunteer of this community."))
-
-
-def draft_problem(community: Community, week: str) -> tuple[Problem, list[Assignment]]:
-    """The week as the engine sees it now (pins and exclusions included) and the draft."""
-    export = export_week(community, week)
-    return export.problem, as_assignments(draft_assignments(community, week))
-
-
-def assign(
-    community: Community, week: str, role: ShiftRole, volunteer: VolunteerProfile, *, pinned: bool = False
-) -> list[RuleWarning]:
-    """Put `volunteer` in `role` (moving them from another role of the shift); returns the
-    hard rules this breaks. Takes back an earlier removal of the volunteer from the shift."""
-    week = _editable(community, week)
-    shift = role.shift
-    _check_target(community, week, shift, volunteer)
-    exclusion = _exclusion(community, week, volunteer.id, shift.id)
-    if exclusion is not None:
-        db.session.delete(exclusion)
-        db.session.flush()
-    problem, before = draft_problem(community, week)
-    vid, sid = volunteer_doc_id(volunteer.id), shift_doc_id(shift.id)
-    others = [a for a in before if not (a.volunteer == vid and a.shift == sid)]
-    ctx = CheckContext(problem)
-    violations = blocking_violations(problem, AssignmentIndex(others), vid, sid, role.name, ctx)
-    row = _draft_row(community, week, volunteer.id, shift.id)
-    if row is None:
-        row = DraftAssignment(community_id=community.id, week=week, shift=shift, volunteer=volunteer)
-        db.session.add(row)
-    row.shift_role = role
-    row.origin = "coordinator"
-    row.pinned = pinned or row.pinned
-    db.session.flush()
-    log.info("draft %s %s: %s assigned to %s/%s (%d warnings)", community.slug, week, vid, sid,
-             role.name, len(violations))
-    return [RuleWarning.of(v) for v in violations]
-
-
-def unassign(community: Community, week: str, shift: Shift, volunteer: VolunteerProfile) -> list[RuleWarning]:
-    """Take `volunteer` out of `shift` in the draft and keep them out of re-solves; returns
-    the hard rules this breaks (a supervision left without supervisor, a minimum of minutes)."""
-    week = _editable(community, week)
-    _check_target(community, week, shift, volunteer)
-    row = _draft_row(community, week, volunteer.id, shift.id)
-    if row is None:
-        raise PlanningError(_l("That volunteer is not in this shift."))
-    problem, before = draft_problem(community, week)
-    vid, sid = volunteer_doc_id(volunteer.id), shift_doc_id(shift.id)
-    after = [a for a in before if not (a.volunteer == vid and a.shift == sid)]
-    violations = _new_violations(problem, before, after, vid, sid)
-    db.session.delete(row)
-    if _exclusion(community, week, volunteer.id, shift.id) is None:
-        db.session.add(DraftExclusion(community_id=community.id, week=week, shift=shift, volunteer=volunteer))
-    db.session.flush()
-    log.info("draft %s %s: %s taken out of %s (%d warnings)", community.slug, week, vid, sid, len(violations))
-    return [RuleWarning.of(v) for v in violations]
-
-
-def set_pin(community: Community, week: str, shift: Shift, volunteer: VolunteerProfile, pinned: bool) -> None:
-    """Pin (or unpin) the volunteer's draft assignment in `shift`."""
-    week = _editable(community, week)
-    _check_target(community, week, shift, volunteer)
-    row = _draft_row(community, week, volunteer.id, shift.id)
-    if row is None:
-        raise PlanningError(_l("That volunteer is not in this shift."))
-    row.pinned = pinned
-    db.session.flush()
-
-
-def restore(community: Community, week: str, shift: Shift, volunteer: VolunteerProfile) -> None:
-    """Take back an exclusion, so re-solves may use the volunteer in the shift again."""
-    week = _editable(community, week)
-    exclusion = _exclusion(community, week, volunteer.id, shift.id)
-    if exclusion is not None:
-        db.session.delete(exclusion)
-        db.session.flush()
-
-
-def _new_violations(problem: Problem, before: list[Assignment], after: list[Assignment],
-                    volunteer_id: str, shift_id: str) -> list[Violation]:
-    """Violations of the volunteer's and the shift's rules in `after` that `before` lacks."""
-    ctx = CheckContext(problem)
-    volunteer = problem.volunteer_by_id.get(volunteer_id)
-    shift = problem.shift_by_id.get(shift_id)
-    if volunteer is None or shift is None:
-        return []
-
-    def of(assignments: list[Assignment]) -> list[Violation]:
-        index = AssignmentIndex(a for a in assignments
-                                if a.volunteer in problem.volunteer_by_id and a.shift in problem.shift_by_id)
-        mine = [a.shift for a in index.by_volunteer.get(volunteer_id, ())]
-        return (volunteer_violations(ctx, volunteer, mine)
-                + shift_violations(ctx, shift, index.by_shift.get(shift_id, ())))
-
-    old = set(of(before))
-    return [v for v in dict.fromkeys(of(after)) if v not in old]
-
-
-# --------------------------------------------------------------------------- publishing
-
-
-@dataclass(frozen=True)
-class Change:
-    """One volunteer's change between two plans (see `PlanChange`)."""
-
-    volunteer_id: int
-    kind: ChangeKind
-    shift_id: int
-    role: str
-    from_shift_id: Optional[int] = None
-    from_role: Optional[str] = None
-
-
-Plan = dict[tuple[int, int], str]  # (volunteer id, shift id) -> role name
-
-
-def plan_of_version(version: Optional[PlanVersion]) -> Plan:
-    """A published version as (volunteer, shift) -> role."""
-    if version is None:
-        return {}
-    return {(a.volunteer_id, a.shift_id): a.role_name for a in version.assignments}
-
-
-def plan_of_draft(rows: Iterable[DraftAssignment]) -> Plan:
-    """Draft rows as (volunteer, shift) -> role."""
-    return {(row.volunteer_id, row.shift_id): row.shift_role.name for row in rows}
-
-
-def diff_plans(old: Plan, new: Plan, shifts: dict[int, Shift]) -> list[Change]:
-    """What changed for each volunteer from `old` to `new`.
-
-    A role change within a shift is ``moved``; so is leaving a shift for another shift of
-    the same activity (paired by nearest start). `shifts` must hold every shift named.
-    """
-    changes: list[Change] = []
-    volunteers = sorted({v for v, _ in old} | {v for v, _ in new})
-    for volunteer in volunteers:
-        had = {s: role for (v, s), role in old.items() if v == volunteer}
-        has = {s: role for (v, s), role in new.items() if v == volunteer}
-        for s in sorted(had.keys() & has.keys()):
-            if had[s] != has[s]:
-                changes.append(Change(volunteer, ChangeKind.MOVED, s, has[s], s, had[s]))
-        removed = sorted(had.keys() - has.keys(), key=lambda s: shifts[s].starts_at)
-        added = sorted(has.keys() - had.keys(), key=lambda s: shifts[s].starts_at)
-        for s in list(added):
-            same = [r for r in removed if shifts[r].activity_id == shifts[s].activity_id]
-            if same:
-                source = min(same, key=lambda r: abs(shifts[r].starts_at - shifts[s].starts_at))
-                removed.remove(source)
-                added.remove(s)
-                changes.append(Change(volunteer, ChangeKind.MOVED, s, has[s], source, had[source]))
-        changes += [Change(volunteer, ChangeKind.ADDED, s, has[s]) for s in added]
-        changes += [Change(volunteer, ChangeKind.REMOVED, s, had[s]) for s in removed]
-    return changes
-
-
-@dataclass
-class PublishResult:
-    """The new version, its changes and every shift whose people changed."""
-
-    version: PlanVersion
-    changes: list[Change] = field(default_factory=list)
-    changed_shift_ids: list[int] = field(default_factory=list)
-
-
-def publish(community: Community, week: str, *, user: Optional[User] = None, note: str = "") -> PublishResult:
-    """Publish the week's draft as the next version; raises `PlanningError` when there is
-    nothing new to publish or a run is going on."""
-    week = _editable(community, week)
-    _lock_roles(community, week)
-    rows = [row for row in draft_assignments(community, week) if row.shift.status == ShiftStatus.ACTIVE]
-    previous = latest_version(community, week)
-    old, new = plan_of_version(previous), plan_of_draft(rows)
-    missing = _commitments_left_out(community, week, new)
-    if missing:
-        raise PlanningError(_l(
-            "%(count)d confirmed sign-ups or pins are not in the draft (someone signed up after it was made): "
-            "schedule again, or assign or take them out, before publishing.", count=len(missing)))
-    if previous is None and not new:
-        raise PlanningError(_l("The draft is empty: run the auto-scheduling or assign people first."))
-    if previous is not None and old == new:
-        raise PlanningError(_l("The draft is the same as the published plan."))
-    shift_ids = {s for _, s in old} | {s for _, s in new}
-    shifts = {s.id: s for s in db.session.scalars(select(Shift).where(Shift.id.in_(shift_ids)))}
-    changes = diff_plans(old, new, shifts)
-    run = latest_run(community, week)
-    version = PlanVersion(
-        community=community, week=week, number=(previous.number + 1) if previous else 1,
-        published_by=user, run=run if run is not None and run.has_solution else None,
-        unfilled_places=_unfilled_places(community, week, new), note=note[:300],
-    )
-    version.assignments = [
-        PlanAssignment(shift_id=row.shift_id, shift_role_id=row.shift_role_id, volunteer_id=row.volunteer_id,
-                       role_name=row.shift_role.name, pinned=row.pinned)
-        for row in rows
-    ]
-    version.changes = [
-        PlanChange(volunteer_id=c.volunteer_id, kind=c.kind, shift_id=c.shift_id, role_name=c.role,
-                   from_shift_id=c.from_shift_id, from_role_name=c.from_role)
-        for c in changes
-    ]
-    try:
-        with db.session.begin_nested():
-            db.session.add(version)
-    except IntegrityError as error:
-        raise PlanningError(_l("Someone else published this week at the same moment; look again.")) from error
-    touched = _match_sign_ups(community, week, rows)
-    changed = sorted({c.shift_id for c in changes} | {c.from_shift_id for c in changes if c.from_shift_id}
-                     | touched)
-    log.info("published %s %s version %d: %d assignments, %d changes", community.slug, week,
-             version.number, len(rows), len(changes))
-    return PublishResult(version, changes, changed)
-
-
-def _lock_roles(community: Community, week: str) -> None:
-    """Hold the week's roles (``FOR UPDATE`` on PostgreSQL) so no sign-up counts places while
-    publishing confirms people into them; SQLite serialises the whole write transaction."""
-    db.session.execute(
-        select(ShiftRole.id).join(Shift).where(Shift.community_id == community.id, Shift.week == week)
-        .with_for_update()
-    ).all()
-
-
-def _commitments_left_out(community: Community, week: str, plan: Plan) -> list[tuple[int, int]]:
-    """Pairs the engine must keep (``fixed``: sign-ups, pins) that `plan` lacks."""
-    problem = export_week(community, week).problem
-    return [(database_id(f.volunteer), database_id(f.shift)) for f in problem.fixed
-            if (database_id(f.volunteer), database_id(f.shift)) not in plan]
-
-
-def _unfilled_places(community: Community, week: str, plan: Plan) -> int:
-    counts: dict[int, int] = {}
-    role_of = {(row.shift_id, row.name): row for row in db.session.scalars(
-        select(ShiftRole).join(Shift).where(Shift.community_id == community.id, Shift.week == week,
-                                            Shift.status == ShiftStatus.ACTIVE))}
-    for (_, shift_id), role in plan.items():
-        key = role_of[(shift_id, role)].id
-        counts[key] = counts.get(key, 0) + 1
-    return sum(max(0, role.need - counts.get(role.id, 0)) for role in role_of.values())
-
-
-def _match_sign_ups(community: Community, week: str, rows: list[DraftAssignment]) -> set[int]:
-    """Make the week's confirmed sign-ups equal the published plan; returns touched shifts.
-
-    Planned people get a confirmed sign-up (a new one from ``scheduler``, or a coordinator's
-    for a pin; a waitlisted one is confirmed; a removed one comes back); confirmed sign-ups
-    the plan leaves out become ``removed``. Withdrawals and waiting lists are left alone.
-    """
-    plan = {(row.volunteer_id, row.shift_id): row for row in rows}
-    sign_ups = db.session.scalars(
-        select(SignUp).join(Shift, SignUp.shift_id == Shift.id)
-        .where(Shift.community_id == community.id, Shift.week == week, Shift.status == ShiftStatus.ACTIVE)
-        .order_by(SignUp.id)
-    )
-    current: dict[tuple[int, int], SignUp] = {}  # the latest sign-up of each pair, unless withdrawn
-    for sign_up in sign_ups:
-        pair = (sign_up.volunteer_id, sign_up.shift_id)
-        if sign_up.status == SignUpStatus.WITHDRAWN:
-            current.pop(pair, None)
-        else:
-            current[pair] = sign_up
-    touched: set[int] = set()
-    for pair, row in plan.items():
-        sign_up = current.get(pair)
-        source = SignUpSource.COORDINATOR if row.pinned else SignUpSource.SCHEDULER
-        if sign_up is None:
-            db.session.add(SignUp(volunteer_id=row.volunteer_id, shift_role=row.shift_role,
-                                  status=SignUpStatus.CONFIRMED, source=source))
-            touched.add(row.shift_id)
-            continue
-        if sign_up.status != SignUpStatus.CONFIRMED:  # waitlisted, or removed earlier
-            sign_up.status = SignUpStatus.CONFIRMED
-            if sign_up.source != SignUpSource.SELF:
-                sign_up.source = source
-            touched.add(row.shift_id)
-        if sign_up.shift_role_id != row.shift_role_id:
-            sign_up.shift_role = row.shift_role
-            touched.add(row.shift_id)
-        if row.pinned and sign_up.source == SignUpSource.SCHEDULER:
-            sign_up.source = SignUpSource.COORDINATOR
-    for pair, sign_up in current.items():
-        if pair not in plan and sign_up.status == SignUpStatus.CONFIRMED:
-            sign_up.status = SignUpStatus.REMOVED
-            touched.add(sign_up.shift_id)
-    db.session.flush()
-    return touched
-
-
 def notify(community: Community, shift_ids: Iterable[int]) -> None:
     """Send `schedule_changed` for committed changes to `shift_ids` (call after commit)."""
     ids = sorted(set(shift_ids))
     if ids:
         schedule_changed.send(community.id, shift_ids=ids)
-
-
-def versions(community: Community, week: str) -> list[PlanVersion]:
-    """The week's published versions, newest first."""
-    return list(db.session.scalars(
-        select(PlanVersion).where(PlanVersion.community_id == community.id, PlanVersion.week == week)
-        .order_by(PlanVersion.number.desc())
-    ))
-
-
-def version_by_number(community: Community, week: str, number: int) -> Optional[PlanVersion]:
-    """Version `number` of the week, or None."""
-    return db.session.scalar(select(PlanVersion).where(
-        PlanVersion.community_id == community.id, PlanVersion.week == week, PlanVersion.number == number))

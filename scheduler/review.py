@@ -32,7 +32,7 @@ from scheduler.export import (
 )
 from scheduler.extensions import db
 from scheduler.models import Community, Shift, ShiftRole, User, VolunteerProfile
-from scheduler.planning import Change, diff_plans, plan_of_draft, plan_of_version
+from scheduler.publishing import Change, diff_plans, plan_of_draft, plan_of_version
 from scheduler.planning_models import DraftAssignment, DraftExclusion, PlanVersion
 from scheduler.weeks import week_dates
 from solver.checker import AssignmentIndex, blocking_violations, check
