@@ -8,10 +8,10 @@ Each solve runs in its own process (`bench.stats.run_measured`), so the peak mem
 solve's own. Columns: instance size, our objective (the benchmark's, computed from the roster
 independently of the engine) and bound, the best known value and our gap to it, the
 10-minute results published for Gurobi and the IP/VNS hybrid, seconds (mapping, building the
-model and solving; not the process start), seconds to the first solution, peak memory and the hard-rule violations found by the
-benchmark's rules plus our checker (plus objective mismatches, which should never happen).
-With `--repeats N` each instance is solved N times with seeds seed..seed+N-1 and the
-columns show medians (violations: the total).
+model and solving; not the process start), seconds to the first solution, peak memory and
+the hard-rule violations found by the benchmark's rules plus our checker (plus objective
+mismatches, which should never happen). With `--repeats N` each instance is solved N times
+with seeds seed..seed+N-1 and the columns show medians (violations: the total).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
-from bench.curtois_format import default_data_dir
+from bench.curtois_format import default_data_dir, load_instance
 from bench.stats import ChildError, Column, fmt_float, fmt_int, fmt_megabytes, format_table
 from bench.stats import median, median_or_none, run_measured
 
@@ -99,7 +99,6 @@ def load_references(data: Path) -> dict[int, Reference]:
 def solve_file(path: str, time_limit: float, workers: int, seed: int) -> dict:
     """Solve one instance file (runs in the measured child process); the result as a dict."""
     from bench.curtois import solve_instance  # imported in the child only
-    from bench.curtois_format import load_instance
 
     return asdict(solve_instance(load_instance(path), time_limit=time_limit, workers=workers,
                                  seed=seed))
@@ -108,8 +107,10 @@ def solve_file(path: str, time_limit: float, workers: int, seed: int) -> dict:
 def run_instance(number: int, reference: Reference, args: argparse.Namespace) -> tuple[Row, list[dict]]:
     """Solve instance `number` `args.repeats` times; its table row and the raw results."""
     path = Path(args.data) / f"Instance{number}.txt"
-    row = Row(number, best=reference.best_ub, gurobi_10=reference.gurobi_10,
-              ip_vns_10=reference.ip_vns_10)
+    instance = load_instance(path)
+    row = Row(number, staff=len(instance.staff), days=instance.days,
+              types=len(instance.shift_types), best=reference.best_ub,
+              gurobi_10=reference.gurobi_10, ip_vns_10=reference.ip_vns_10)
     results: list[dict] = []
     seconds: list[float] = []
     peaks: list[float] = []
@@ -131,8 +132,6 @@ def run_instance(number: int, reference: Reference, args: argparse.Namespace) ->
             Path(args.rosters).mkdir(parents=True, exist_ok=True)
             lines = "".join(f"{e},{d},{s}\n" for e, d, s in result["roster"])
             (Path(args.rosters) / f"Instance{number}.seed{args.seed + repeat}.txt").write_text(lines)
-    first = results[0]
-    row.staff, row.days, row.types = first["staff"], first["days"], first["shift_types"]
     row.status = "/".join(sorted({r["status"] for r in results}))
     row.objective = median_or_none(r["objective"] for r in results)
     row.bound = median_or_none(r["bound"] for r in results)
