@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from scheduler import planning, signup
+from scheduler.availability import add_leave
 from scheduler.export import as_assignments, draft_assignments, export_week
 from scheduler.extensions import db
 from scheduler.models import SignUp, SignUpSource, SignUpStatus, utcnow
@@ -285,6 +286,31 @@ def test_replan_after_a_withdrawal_moves_only_what_it_must(small_week, changed):
     db.session.refresh(leaving)
     assert leaving.status == SignUpStatus.WITHDRAWN  # a withdrawal stays one
     assert second.number == 2 and [v.number for v in planning.versions(community, WEEK)] == [2, 1]
+
+
+def test_replan_after_new_leave_moves_the_volunteer_out_of_that_day_only(small_week):
+    community = small_week.community
+    run_now(community)
+    first = planning.publish(community, WEEK).version
+    db.session.commit()
+    # 王秀英 teaches both calligraphy classes; she takes Thursday off after publishing.
+    wang = small_week.volunteers["wang"].profile
+    thursday = small_week.shift("calligraphy", 3)
+    assert (wang.id, thursday.id) in {(a.volunteer_id, a.shift_id) for a in first.assignments}
+    add_leave(wang, thursday.starts_at.date(), thursday.starts_at.date(), reason="看病")
+    db.session.commit()
+    run = run_now(community, replan=True)
+    assert run.status == RunStatus.SUCCEEDED
+    problem = parse_problem(json.loads(run.problem_json))
+    assert check(problem, draft(community)).ok
+    second = planning.publish(community, WEEK).version
+    db.session.commit()
+    changes = {(c.volunteer_id, c.kind, c.shift_id) for c in second.changes}
+    # Nobody else can teach: her Thursday class loses its teacher, nothing else moves.
+    assert changes == {(wang.id, ChangeKind.REMOVED, thursday.id)}
+    assert second.unfilled_places == first.unfilled_places + 1
+    sign_up = db.session.scalar(select(SignUp).where(SignUp.volunteer_id == wang.id, SignUp.shift_id == thursday.id))
+    assert sign_up.status == SignUpStatus.REMOVED
 
 
 def test_publishing_a_plan_that_drops_someone_marks_their_sign_up_removed(small_week):
