@@ -4,7 +4,8 @@ With ``REDIS_URL`` set, submitting a run enqueues an RQ job instead of starting 
 One test executes it with RQ's in-process `SimpleWorker`; another starts the real worker
 command (``flask --app app worker --burst``, what ``make worker`` runs) as a subprocess,
 which forks a work horse for the job, on the same database as the test. The queue lives in
-a spare Redis database (``TEST_REDIS_URL``, default db 14), emptied before and after.
+a spare Redis database (``TEST_REDIS_URL``, default db 14), emptied before and after;
+without Redis the tests are skipped, except under CI=true, where they fail.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def redis_queue():
     try:
         queue.connection.ping()
     except RedisConnectionError as error:  # pragma: no cover - CI and dev machines run Redis
+        if os.environ.get("CI") == "true":  # .ci/run starts Redis: its absence is a failure
+            pytest.fail(f"no Redis at {REDIS_URL}: {error}")
         pytest.skip(f"no Redis at {REDIS_URL}: {error}")
     queue.empty()
     yield queue
