@@ -45,9 +45,12 @@ from scheduler.feed_models import FeedEvent, FeedScope, ScopeKind
 from scheduler.models import Activity, Community, Shift, SignUp, SignUpStatus, Team, Venue, VolunteerProfile
 from solver.parse import parse_problem
 
+#: Links in feeds use this base everywhere (FEED_BASE_URL), so in-process builds, the
+#: test client and gunicorn share the ledger's cached events.
+BASE_URL = "http://127.0.0.1:5000/"
 PARAMS = feeds.RenderParams(
-    locale="zh_Hans", base_url="http://127.0.0.1:5000/",
-    source_url="http://127.0.0.1:5000/feeds/x.ics", page_url="http://127.0.0.1:5000/calendar/jiangpan/",
+    locale="zh_Hans", base_url=BASE_URL,
+    source_url=BASE_URL + "feeds/x.ics", page_url=BASE_URL + "calendar/jiangpan/",
 )
 
 
@@ -213,6 +216,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     database = f"sqlite:///{workdir / 'feeds.sqlite'}"
     app = create_app({
         "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database, "FEED_RECONCILE_SECONDS": 24 * 3600,
+        "FEED_BASE_URL": BASE_URL,
     }, instance_path=str(workdir))
     print(f"# Calendar feeds, {args.scale} x {args.weeks} weeks; {machine_note()}")
     with app.app_context():
@@ -290,7 +294,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from bench.feeds_load import load_test
 
         print()
-        print(load_test(database, str(workdir), busiest_token, seconds=args.load_seconds))
+        print(load_test(database, str(workdir), busiest_token, base_url=BASE_URL, seconds=args.load_seconds))
     print(f"\n(data kept in {workdir})")
     return 0
 

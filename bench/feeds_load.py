@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,13 +35,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def bench_app():
+    """The app as ``make run`` serves it, with links in feeds based on ``$FEED_BASE_URL`` (the
+    address the in-process measurements used, so the cached events serve both)."""
+    from scheduler import create_app
+
+    app = create_app()
+    app.config["FEED_BASE_URL"] = os.environ["FEED_BASE_URL"]
+    return app
+
+
 @contextmanager
-def gunicorn(database_uri: str, *, workers: int = 2) -> Iterator[str]:
-    """The app served by gunicorn on a free loopback port; yields its base URL."""
+def gunicorn(database_uri: str, *, base_url: str, workers: int = 2) -> Iterator[str]:
+    """The app served by gunicorn on a free loopback port; yields its address."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "bench-secret"}
+    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "bench-secret", "FEED_BASE_URL": base_url}
     command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"]
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.feeds_load:bench_app()"]
     process = subprocess.Popen(command, cwd=PROJECT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -80,12 +89,13 @@ def wrk(url: str, *, seconds: int, etag: Optional[str] = None, connections: int 
             "failed": failures, "socket_errors": "; ".join(socket_errors)}
 
 
-def load_test(database_uri: str, workdir: str, token: str, *, seconds: int = 10, workers: int = 2) -> str:
+def load_test(database_uri: str, workdir: str, token: str, *, base_url: str, seconds: int = 10,
+              workers: int = 2) -> str:
     """Requests per second of full and conditional feed requests, as a table."""
     if shutil.which("wrk") is None:
         return "load test skipped: wrk is not installed (apt-get install wrk)"
     rows = []
-    with gunicorn(database_uri, workers=workers) as base:
+    with gunicorn(database_uri, base_url=base_url, workers=workers) as base:
         for label, path in (("volunteer (busiest)", f"/feeds/volunteer/{token}.ics"),
                             ("community (all)", "/feeds/community/jiangpan.ics")):
             url = base + path

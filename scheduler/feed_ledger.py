@@ -106,7 +106,7 @@ def write_unit(work: Callable[[], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
     """Run `work` in a fresh serialised transaction and commit; retry a lost race.
 
     The session must hold no pending changes. SQLite takes its write lock at ``BEGIN
-    IMMEDIATE``; on PostgreSQL the work locks the scopes it changes (`_lock_scopes`).
+    IMMEDIATE``; on PostgreSQL the work takes the community's lock (`lock_community`).
     """
     session = db.session
     if session.new or session.dirty or session.deleted:
@@ -261,7 +261,7 @@ def update_expiry(scopes: Sequence[FeedScope]) -> None:
 
 
 def scopes_for(community_id: int, refs: Iterable[ScopeRef]) -> dict[ScopeRef, FeedScope]:
-    """The scopes of `refs` (created when missing), locked for update on PostgreSQL."""
+    """The scopes of `refs` (created when missing)."""
     wanted = set(refs)
     if not wanted:
         return {}
@@ -273,7 +273,6 @@ def scopes_for(community_id: int, refs: Iterable[ScopeRef]) -> dict[ScopeRef, Fe
         db.session.add(scope)
         found[(kind, ref_id)] = scope
     db.session.flush()
-    _lock_scopes([scope.id for scope in found.values()])
     return found
 
 
@@ -291,12 +290,17 @@ def _find_scopes(refs: set[ScopeRef]) -> dict[ScopeRef, FeedScope]:
     return found
 
 
-def _lock_scopes(scope_ids: list[int]) -> None:
-    if db.session.get_bind().dialect.name != "postgresql" or not scope_ids:
+#: First key of the PostgreSQL advisory locks that serialise ledger writes per community.
+_ADVISORY_LOCK_CLASS = 0x5FEED
+
+
+def lock_community(community_id: int) -> None:
+    """Serialise ledger writes of one community on PostgreSQL (a transaction-scoped
+    advisory lock), as ``BEGIN IMMEDIATE`` serialises all writes on SQLite. Call first in
+    a `write_unit`, before reading the ledger."""
+    if db.session.get_bind().dialect.name != "postgresql":
         return
-    db.session.execute(
-        select(FeedScope.id).where(FeedScope.id.in_(scope_ids)).order_by(FeedScope.id).with_for_update()
-    ).all()
+    db.session.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK_CLASS, community_id)))
 
 
 def _chunks(items: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
@@ -420,6 +424,7 @@ def reconcile_shifts(community_id: int, shift_ids: Iterable[int]) -> list[FeedSc
     settings = LedgerSettings.current()
 
     def work() -> list[FeedScope]:
+        lock_community(community_id)
         writer = LedgerWriter(settings)
         shifts: dict[int, Shift] = {}
         for chunk in _chunks(ids):
@@ -489,10 +494,11 @@ def reconcile_scope(scope_id: int, *, max_age: Optional[timedelta] = None) -> Op
     settings = LedgerSettings.current()
 
     def work() -> Optional[FeedScope]:
-        scope = db.session.get(FeedScope, scope_id, populate_existing=True)
+        scope = db.session.get(FeedScope, scope_id)
         if scope is None:
             return None
-        _lock_scopes([scope.id])
+        lock_community(scope.community_id)
+        scope = db.session.get(FeedScope, scope_id, populate_existing=True)
         writer = LedgerWriter(settings)
         fresh = (
             max_age is not None
@@ -521,6 +527,7 @@ def reconcile_community(community: Community) -> list[FeedScope]:
     community_id = community.id
 
     def work() -> list[FeedScope]:
+        lock_community(community_id)
         writer = LedgerWriter(settings)
         target = db.session.get(Community, community_id)
         cutoff = _cutoff(settings, target.zone, writer.now)
@@ -588,10 +595,11 @@ def purge_expired(scope_id: int) -> Optional[FeedScope]:
     settings = LedgerSettings.current()
 
     def work() -> Optional[FeedScope]:
-        scope = db.session.get(FeedScope, scope_id, populate_existing=True)
+        scope = db.session.get(FeedScope, scope_id)
         if scope is None:
             return None
-        _lock_scopes([scope.id])
+        lock_community(scope.community_id)
+        scope = db.session.get(FeedScope, scope_id, populate_existing=True)
         writer = LedgerWriter(settings)
         _purge([scope], writer)
         writer.finish()

@@ -41,6 +41,7 @@ from scheduler.feed_desired import ShiftLinks
 from scheduler.feed_ledger import (
     LedgerWriter,
     LedgerSettings,
+    lock_community,
     purge_expired,
     reconcile_scope,
     reconcile_shifts,
@@ -84,6 +85,8 @@ DEFAULTS = {
     "FEED_PAST_DAYS": LedgerSettings.past_days,
     "FEED_CANCELLED_DAYS": LedgerSettings.cancelled_days,
     "FEED_UID_DOMAIN": None,
+    # The site's canonical address for links in feeds (default: the address requested).
+    "FEED_BASE_URL": None,
 }
 
 
@@ -251,6 +254,7 @@ def save_reminders(volunteer: VolunteerProfile, choice: ReminderChoice) -> None:
     row.evening_time = choice.evening_time
     row.remind_minutes_before = choice.minutes_before
     db.session.flush()
+    lock_community(volunteer.community.id)
     writer = LedgerWriter(LedgerSettings.current())
     scope = scopes_for(volunteer.community.id, [(ScopeKind.VOLUNTEER, volunteer.id)])[
         (ScopeKind.VOLUNTEER, volunteer.id)

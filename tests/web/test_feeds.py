@@ -282,6 +282,20 @@ def test_feed_headers(client, scenario):
     assert client.get(private_url(token)).headers["Cache-Control"].startswith("private")
 
 
+@pytest.mark.app_config(FEED_BASE_URL="https://volunteers.example.org/")
+def test_links_use_the_canonical_address_whatever_host_was_asked(app, scenario):
+    first_plan(scenario)
+    etags = set()
+    for host in ("localhost", "127.0.0.1:5000"):
+        response = app.test_client().get(PUBLIC_URLS["activity"], base_url=f"http://{host}")
+        feed = read_feed(response.get_data())
+        shift_id = scenario.class_shift.id
+        assert feed.one("书法班").url == f"https://volunteers.example.org/calendar/riverside/shifts/{shift_id}"
+        assert feed.calendar["source"] == "https://volunteers.example.org" + PUBLIC_URLS["activity"]
+        etags.add(response.headers["ETag"])
+    assert len(etags) == 1, "the same feed, the same entity tag"
+
+
 def test_conditional_requests_are_answered_without_building(client, scenario, monkeypatch):
     token = feeds.issue_token(scenario.wang.profile)
     db.session.commit()

@@ -26,7 +26,7 @@ def private_feed(token: str):
     if feed is None:
         abort(404)
     locale = feed.locale if feed.locale in current_app.config["LANGUAGES"] else None
-    params = _params(locale, url_for("feeds.subscribe", _external=True))
+    params = _params(locale, "feeds.subscribe")
     return _serve(feed, params, private=True, filename="my-shifts.ics")
 
 
@@ -54,22 +54,29 @@ def team_feed(community: str, code: str):
     return _serve_public(community, ScopeKind.TEAM, code, f"{community}-team-{code}.ics")
 
 
-def _params(locale: str | None, page_url: str) -> feeds.RenderParams:
+def _params(locale: str | None, page_endpoint: str, **values: str) -> feeds.RenderParams:
+    """How to render: the language, and this site's base URL for links in events.
+
+    ``FEED_BASE_URL`` (the site's canonical address) wins over the address the request came
+    to, so every client gets the same links and the ledger's cached events serve them all.
+    """
+    base = current_app.config.get("FEED_BASE_URL") or request.url_root
+    base = base.rstrip("/") + "/"
     return feeds.RenderParams(
         locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"],
-        base_url=request.url_root,
-        source_url=request.base_url,
-        page_url=page_url,
+        base_url=base,
+        source_url=base + request.path.lstrip("/"),
+        page_url=base + url_for(page_endpoint, **values).removeprefix(request.script_root).lstrip("/"),
     )
 
 
 def _serve_public(slug: str, kind: ScopeKind, code: str | None, filename: str) -> Response:
+    """Public feeds are in the community's language (the default locale): one rendering of
+    each event serves every subscriber."""
     feed = feeds.public_feed(slug, kind, code)
     if feed is None:
         abort(404)
-    requested = request.args.get("lang")
-    locale = requested if requested in current_app.config["LANGUAGES"] else None
-    params = _params(locale, url_for("feeds.community_page", community=slug, _external=True))
+    params = _params(None, "feeds.community_page", community=slug)
     return _serve(feed, params, private=False, filename=_ascii(filename))
 
 
