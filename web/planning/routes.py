@@ -64,7 +64,7 @@ def index(community: Community):
     weeks = [shift_week(current, n) for n in range(WEEKS_AHEAD)]
     published = db.session.scalars(
         select(PlanVersion.week).where(PlanVersion.community_id == community.id).distinct()).all()
-    weeks = sorted(set(weeks) | set(published), reverse=True)
+    weeks = sorted(set(weeks) | set(published))
     counts = dict(db.session.execute(
         select(Shift.week, func.count()).where(Shift.community_id == community.id, Shift.week.in_(weeks),
                                                Shift.status == ShiftStatus.ACTIVE).group_by(Shift.week)).all())

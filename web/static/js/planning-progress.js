@@ -24,6 +24,8 @@
     put("seconds", number(run.elapsed || 0, 0) + " / " + Math.round(run.time_limit));
     if (bar) { bar.max = run.time_limit; bar.value = Math.min(run.elapsed || 0, run.time_limit); }
     box.setAttribute("data-status", run.status);
+    var cancel = document.getElementById("cancel-run");
+    if (cancel && run.status !== "queued") { cancel.hidden = true; }  // only a waiting run can be cancelled
   }
   function poll() {
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
