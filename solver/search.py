@@ -8,6 +8,7 @@ units and CP-SAT's statistics. `configure` holds the engine's CP-SAT parameters.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -18,8 +19,12 @@ from solver.domain import Assignment
 from solver.model import ScheduleModel
 
 #: CP-SAT's full-problem workers, best first (as many are used as there are workers left).
-FULL_SUBSOLVERS = ("max_lp", "default_lp", "core", "quick_restart", "reduced_costs",
-                   "pseudo_costs", "no_lp", "lb_tree_search", "quick_restart_no_lp", "fixed")
+FULL_SUBSOLVERS = ("max_lp", "lb_tree_search", "default_lp", "core", "quick_restart",
+                   "reduced_costs", "pseudo_costs", "no_lp", "quick_restart_no_lp", "fixed")
+#: Up to this many candidate triples, two workers both search the whole model (max_lp and
+#: lb_tree_search: proofs in about half the time on our weeks); above it the second one
+#: runs CP-SAT's large neighbourhood searches, which find good schedules in big models.
+PROVE_TRIPLES = 4000
 
 #: Called with (model objective, model bound) in document units on each CP-SAT solution.
 OnSolution = Callable[[float, Optional[float]], None]
@@ -48,8 +53,9 @@ class SearchOutcome:
         return self.status == cp_model.INFEASIBLE
 
 
-def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: int, seed: int) -> None:
-    """CP-SAT parameters of a search.
+def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: int, seed: int,
+              triples: int = 0) -> None:
+    """CP-SAT parameters of a search of a model with `triples` candidate triples.
 
     The cover constraints of roles that need one person become clauses in presolve, and
     CP-SAT's default LP worker leaves clauses out of its relaxation, which costs half the
@@ -61,8 +67,11 @@ def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: i
     params.random_seed = seed
     if workers == 1:
         params.linearization_level = 2
-    else:
-        params.subsolvers.extend(FULL_SUBSOLVERS)
+        return
+    params.subsolvers.extend(FULL_SUBSOLVERS)
+    threads = workers or os.cpu_count() or 1
+    if threads <= 2 and triples <= PROVE_TRIPLES:
+        params.num_full_subsolvers = threads
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -93,7 +102,8 @@ def run_search(model: ScheduleModel, *, time_limit: float, workers: int, seed: i
                started: float, on_solution: Optional[OnSolution] = None) -> SearchOutcome:
     """Solve `model`; `started` is the perf_counter origin of the reported seconds."""
     solver = cp_model.CpSolver()
-    configure(solver.parameters, time_limit=time_limit, workers=workers, seed=seed)
+    configure(solver.parameters, time_limit=time_limit, workers=workers, seed=seed,
+              triples=len(model.x))
     callback = _Callback(model, started, on_solution)
     status = solver.solve(model.cp, callback)
     stats: dict[str, object] = {"cp_sat_status": solver.status_name(status),
