@@ -65,6 +65,7 @@ I18N_SOURCES_planning := web/planning web/templates/planning scheduler/planning.
 	scheduler/planning_state.py scheduler/draft_edits.py scheduler/publishing.py
 I18N_SOURCES_volunteer := web/volunteer web/templates/volunteer scheduler/signup.py scheduler/availability.py \
 	scheduler/ics_import.py scheduler/profiles.py
+I18N_SOURCES_feeds := web/feeds web/templates/feeds scheduler/feeds.py scheduler/feed_content.py
 I18N_CATALOGUES := $(wildcard web/*/translations/*/LC_MESSAGES/messages.po)
 
 translations: $(I18N_CATALOGUES:.po=.mo)

@@ -18,10 +18,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from scheduler.extensions import db
 from scheduler.feed_content import EventContent, confirmed_sign_ups, json_digest, private_content, public_content
 from scheduler.feed_models import ScopeKind
-from scheduler.models import Community, Role, Shift, ShiftRole, SignUp, User, VolunteerProfile
+from scheduler.models import Shift, ShiftRole, SignUp, VolunteerProfile
+from scheduler.signup import whom_to_contact
 
 ScopeRef = tuple[ScopeKind, int]
 
@@ -118,18 +118,6 @@ def change_time(shift: Shift) -> datetime:
     return max(moment for moment in times if moment is not None)
 
 
-def coordinator_contact(community: Community) -> str:
-    """Whom a volunteer calls about a shift: the community's contact, else its coordinators."""
-    if community.contact:
-        return community.contact
-    coordinators = db.session.scalars(
-        select(User)
-        .where(User.community_id == community.id, User.role == Role.COORDINATOR, User.is_active.is_(True))
-        .order_by(User.id)
-    )
-    return ", ".join(f"{user.display_name} {user.mobile}" for user in coordinators)
-
-
 def desired_events(
     shifts: Iterable[Shift], want: Callable[[ScopeRef], bool] = lambda _ref: True
 ) -> dict[ScopeRef, dict[int, Desired]]:
@@ -156,7 +144,7 @@ def desired_events(
             if not want(ref):
                 continue
             if shift.community_id not in contacts:
-                contacts[shift.community_id] = coordinator_contact(shift.community)
+                contacts[shift.community_id] = whom_to_contact(shift.community)
             content = private_content(
                 row, confirmed, path=paths.private(shift), contact=contacts[shift.community_id]
             )
