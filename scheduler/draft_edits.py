@@ -16,7 +16,14 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from scheduler.export import as_assignments, draft_assignments, export_week, shift_doc_id, volunteer_doc_id
+from scheduler.export import (
+    as_assignments,
+    draft_assignments,
+    export_week,
+    known_to,
+    shift_doc_id,
+    volunteer_doc_id,
+)
 from scheduler.extensions import db
 from scheduler.models import Community, Shift, ShiftRole, ShiftStatus, VolunteerProfile
 from scheduler.planning_state import PlanningError, editable_week
@@ -63,7 +70,7 @@ def _check_target(community: Community, week: str, shift: Shift, volunteer: Volu
 def draft_problem(community: Community, week: str) -> tuple[Problem, list[Assignment]]:
     """The week as the engine sees it now (pins and exclusions included) and the draft."""
     export = export_week(community, week)
-    return export.problem, as_assignments(draft_assignments(community, week))
+    return export.problem, known_to(export.problem, as_assignments(draft_assignments(community, week)))
 
 
 def assign(
@@ -146,8 +153,7 @@ def _new_violations(problem: Problem, before: list[Assignment], after: list[Assi
         return []
 
     def of(assignments: list[Assignment]) -> list[Violation]:
-        index = AssignmentIndex(a for a in assignments
-                                if a.volunteer in problem.volunteer_by_id and a.shift in problem.shift_by_id)
+        index = AssignmentIndex(known_to(problem, assignments))
         mine = [a.shift for a in index.by_volunteer.get(volunteer_id, ())]
         return (volunteer_violations(ctx, volunteer, mine)
                 + shift_violations(ctx, shift, index.by_shift.get(shift_id, ())))

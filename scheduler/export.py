@@ -407,3 +407,9 @@ def as_assignments(rows: Iterable[DraftAssignment | PlanAssignment]) -> list[Ass
         role = row.shift_role.name if isinstance(row, DraftAssignment) else row.role_name
         out.append(Assignment(volunteer_doc_id(row.volunteer_id), shift_doc_id(row.shift_id), role))
     return out
+
+
+def known_to(problem: Problem, assignments: Iterable[Assignment]) -> list[Assignment]:
+    """The assignments whose volunteer and shift are in `problem` (a draft may still hold a
+    shift cancelled or a volunteer deactivated since it was made)."""
+    return [a for a in assignments if a.volunteer in problem.volunteer_by_id and a.shift in problem.shift_by_id]

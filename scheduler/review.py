@@ -25,6 +25,7 @@ from scheduler.export import (
     as_assignments,
     draft_assignments,
     export_week,
+    known_to,
     latest_version,
     shift_doc_id,
     volunteer_doc_id,
@@ -284,7 +285,7 @@ def role_review(community: Community, week: str, role: ShiftRole) -> RoleReview:
     export = export_week(community, week)
     problem = export.problem
     rows = draft_assignments(community, week)
-    assignments = as_assignments(rows)
+    assignments = known_to(problem, as_assignments(rows))
     sid = shift_doc_id(role.shift_id)
     people = sorted((row for row in rows if row.shift_role_id == role.id), key=lambda r: r.volunteer.name)
     missing, reasons = 0, ()

@@ -341,6 +341,26 @@ def test_publishing_a_plan_that_drops_someone_marks_their_sign_up_removed(small_
     assert v  # the small week's volunteers are all still there
 
 
+def test_a_shift_cancelled_after_the_run_drops_out_of_edits_review_and_publishing(small_week):
+    from scheduler.review import role_review, week_review
+    from scheduler.weeks import cancel_shift
+
+    community, v = small_week.community, small_week.volunteers
+    run_now(community)
+    museum = small_week.shift("museum")
+    assert any(r.shift_id == museum.id for r in draft_assignments(community, WEEK))
+    cancel_shift(museum)
+    db.session.commit()
+    desk = small_week.shift("desk")
+    warnings = planning.assign(community, WEEK, desk.roles[0], v["wu"].profile)
+    assert {w.rule for w in warnings} >= {"available"}  # 吴明轩 is free at weekends only
+    review = week_review(community, WEEK)
+    assert museum.id not in {cell.shift.id for row in review.rows for day in row.days for cell in day}
+    assert role_review(community, WEEK, desk.roles[0]).people
+    version = planning.publish(community, WEEK).version
+    assert museum.id not in {a.shift_id for a in version.assignments}
+
+
 def test_diff_plans_names_added_removed_and_moved(small_week):
     tuesday, thursday = small_week.shift("calligraphy", 1), small_week.shift("calligraphy", 3)
     desk = small_week.shift("desk")
