@@ -11,6 +11,7 @@ it. The caller commits, then calls `scheduler.planning.notify` with the changed 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -61,10 +62,14 @@ def diff_plans(old: Plan, new: Plan, shifts: dict[int, Shift]) -> list[Change]:
     the same activity (paired by nearest start). `shifts` must hold every shift named.
     """
     changes: list[Change] = []
-    volunteers = sorted({v for v, _ in old} | {v for v, _ in new})
-    for volunteer in volunteers:
-        had = {s: role for (v, s), role in old.items() if v == volunteer}
-        has = {s: role for (v, s), role in new.items() if v == volunteer}
+    before: dict[int, dict[int, str]] = defaultdict(dict)
+    after: dict[int, dict[int, str]] = defaultdict(dict)
+    for (volunteer, shift), role in old.items():
+        before[volunteer][shift] = role
+    for (volunteer, shift), role in new.items():
+        after[volunteer][shift] = role
+    for volunteer in sorted(before.keys() | after.keys()):
+        had, has = before.get(volunteer, {}), after.get(volunteer, {})
         for s in sorted(had.keys() & has.keys()):
             if had[s] != has[s]:
                 changes.append(Change(volunteer, ChangeKind.MOVED, s, has[s], s, had[s]))
