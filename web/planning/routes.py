@@ -5,6 +5,7 @@ notifies `schedule_changed` where people or shifts changed; reads go through
 from __future__ import annotations
 
 import json
+
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -170,7 +171,7 @@ def run_progress(community: Community, week: str, run_id: int):
     """The run's progress as JSON, polled by the progress bar."""
     week = _week(week)
     run = _own(ScheduleRun, run_id, community)
-    db.session.commit()  # end the read, so the next poll sees the writer's progress
+    db.session.commit()  # end this read: the values below are loaded fresh, as the writer left them
     return {
         "status": run.status.value, "active": run.is_active, "kind": run.kind.value,
         "solver_status": run.solver_status, "best_objective": run.best_objective, "bound": run.bound,
