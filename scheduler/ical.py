@@ -81,8 +81,10 @@ def vtimezone(tzid: str) -> bytes:
     return timezone.to_ical()
 
 
+@lru_cache(maxsize=1024)
 def calendar_head(info: CalendarInfo) -> bytes:
-    """``BEGIN:VCALENDAR``, the calendar's properties and its ``VTIMEZONE`` (no end line)."""
+    """``BEGIN:VCALENDAR``, the calendar's properties and its ``VTIMEZONE`` (no end line);
+    the same `info` gives the same bytes, so they are kept per process."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
