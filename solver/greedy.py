@@ -98,11 +98,15 @@ class Roster:
         self.previous = {(self.vindex[a.volunteer], self.sindex[a.shift]) for a in problem.previous}
         self._pref = [preference_weight(v) for v in problem.volunteers]
         self.series_people: dict[tuple[str, str], set[int]] = defaultdict(set)
+        #: While a move is tried: its changes, to undo them (``("add"|"remove", v, s, r)``).
+        self._undo: Optional[list[tuple[str, int, int, int]]] = None
 
     # --- state changes ---------------------------------------------------------------------
 
     def add(self, v: int, s: int, r: int) -> None:
         """Assign `v` to role `r` of `s` (no check)."""
+        if self._undo is not None:
+            self._undo.append(("add", v, s, r))
         self.role_of[(v, s)] = r
         self.shifts_of[v].add(s)
         self.people[(s, r)].add(v)
@@ -115,6 +119,8 @@ class Roster:
     def remove(self, v: int, s: int) -> None:
         """Take `v` off shift `s`."""
         r = self.role_of.pop((v, s))
+        if self._undo is not None:
+            self._undo.append(("remove", v, s, r))
         self.shifts_of[v].discard(s)
         self.people[(s, r)].discard(v)
         self.in_shift[s].discard(v)
@@ -199,11 +205,12 @@ class Roster:
         return True
 
     def shift_to_fill(self, deadline: float) -> None:
-        """Fill open places by moving a volunteer off a shift that someone else can take.
+        """Fill open places by moving a volunteer off one of its shifts.
 
         For a place (s, r) below `need` and a candidate v kept out only by its own other
-        shifts: take v off one of them (t), put v on s, and refill t's role with another
-        candidate. Kept only when both places end up filled; undone otherwise.
+        shifts: take v off one of them (t), put v on s, then refill t's role and every short
+        role of s (v may be the supervisor that students there were waiting for). The move
+        is kept when more places are filled than before, and undone otherwise.
         """
         for s, shift in enumerate(self.p.shifts):
             for r, role in enumerate(shift.roles):
@@ -219,17 +226,33 @@ class Roster:
         for t in sorted(self.shifts_of[v], key=lambda t: self.p.shifts[t].start_min):
             if (v, t) in self.fixed:
                 continue
-            rt = self.role_of[(v, t)]
+            before = self.filled(s) + self.filled(t)
+            self._undo = []
             self.remove(v, t)
             if not self.blocked(v, s, r) and self.add_supervised(v, s, r):
-                role_t = self.p.shifts[t].roles[rt]
-                cands = [u for u in self.elig.volunteers_of[t] if u != v and rt in self.elig.roles[(u, t)]]
-                self._fill(t, rt, cands, lambda: len(self.people[(t, rt)]) < role_t.need, role_t.under_weight)
-                if len(self.people[(t, rt)]) >= role_t.need:
+                for shift in (t, s):
+                    self._fill_short(shift, exclude=v)
+                if self.filled(s) + self.filled(t) > before:
+                    self._undo = None
                     return True
-                self.remove(v, s)
-            self.add(v, t, rt)
+            for op, u, shift, role in reversed(self._undo):
+                if op == "add":
+                    self.remove(u, shift)
+                else:
+                    self.add(u, shift, role)
+            self._undo = None
         return False
+
+    def filled(self, s: int) -> int:
+        """Places of shift `s` filled up to `need`."""
+        return sum(min(len(self.people[(s, r)]), role.need) for r, role in enumerate(self.p.shifts[s].roles))
+
+    def _fill_short(self, s: int, exclude: int) -> None:
+        """Fill every role of `s` below `need`, with anyone but `exclude`."""
+        for r, role in enumerate(self.p.shifts[s].roles):
+            if len(self.people[(s, r)]) < role.need:
+                cands = [u for u in self.elig.volunteers_of[s] if u != exclude and r in self.elig.roles[(u, s)]]
+                self._fill(s, r, cands, lambda: len(self.people[(s, r)]) < role.need, role.under_weight)
 
     def _best(self, s: int, r: int, cands: Iterable[int], gain: float) -> Optional[int]:
         """The candidate whose addition costs least, if that cost is below `gain`."""

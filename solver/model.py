@@ -227,7 +227,9 @@ class ScheduleModel:
     # --- hints and solutions ---------------------------------------------------------------
 
     def add_hint(self, assignments: Iterable[Assignment]) -> bool:
-        """Hint every variable from `assignments`; False if one is not a model triple."""
+        """Hint every variable from `assignments` (replacing any earlier hint); False if one
+        of them is not a model triple."""
+        self.cp.clear_hints()
         index = self.index
         on: set[int] = set()
         complete = True
