@@ -6,6 +6,7 @@ Every schedule returned is validated by the independent checker (`engine_helpers
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ import pytest
 from solver.checker import check
 from solver.domain import FEASIBLE, INFEASIBLE, OPTIMAL, Problem
 from solver.engine import solve
-from solver.greedy import greedy_assign
+from solver.eligibility import compute_eligibility
+from solver.greedy import Roster, greedy_assign
 from solver.parse import parse_problem
 from tests.solver.docs import make_doc, make_role, make_shift
 from tests.solver.docs import make_volunteer as vol
@@ -95,6 +97,26 @@ def test_greedy_assign_keeps_every_hard_rule():
     assignments = greedy_assign(p)
     assert assignments
     assert check(p, assignments).ok
+
+
+def test_greedy_moves_a_volunteer_to_fill_a_place_and_its_students():
+    # v1 (party member, max one shift) sits on s1, where v2 could stand in; s2's instructor
+    # place can only be v1's, and its two students need a party member to supervise them.
+    p = problem([vol("v1", groups=["party_member"], limits={"max_shifts": 1}),
+                 vol("v2", groups=["party_member"]),
+                 vol("v3", groups=["student"]), vol("v4", groups=["student"])],
+                [shift("s1", day(0, "09:00", "11:00")),
+                 make_shift("s2", *day(1, "09:00", "11:00"), roles=[
+                     make_role("instructor", 1, groups=["party_member"]),
+                     make_role("assistant", 2, groups=["student"])],
+                     supervision=[{"group": "student", "by": ["party_member"]}])],
+                forbidden=[{"volunteer": "v2", "shift": "s2"}])
+    roster = Roster(p, compute_eligibility(p))
+    roster.add(0, 0, 0)  # v1 on s1, as a myopic fill would leave it
+    roster.shift_to_fill(deadline=time.perf_counter() + 5)
+    moved = roster.assignments()
+    assert {(a.volunteer, a.shift) for a in moved} == {("v2", "s1"), ("v1", "s2"), ("v3", "s2"), ("v4", "s2")}
+    assert check(p, moved).ok and not roster.problems()
 
 
 def test_same_seed_and_one_worker_reproduce_the_schedule():
