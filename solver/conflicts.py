@@ -84,6 +84,7 @@ def explain_infeasible(problem: Problem, elig: Eligibility, *, time_limit: float
 
     core = infeasible_core(guards, remaining() * 0.5)
     if core is None:
+        log.warning("conflict search on %r found no core in %.1f s", problem.name, time_limit)
         return _fallback(problem, "the search ran out of time before it could isolate the cause")
     if len(core) < len(guards) and infeasible_core(core, remaining() * 0.3) is None:
         core = guards  # not confirmed: shrink the whole set instead
@@ -97,6 +98,8 @@ def explain_infeasible(problem: Problem, elig: Eligibility, *, time_limit: float
                 infeasible_core(smaller, min(step, remaining())) is not None else trial
         else:
             i += 1
+    log.info("conflict of %d of %d rule groups found in %.1f s", len(core), len(guards),
+             time.perf_counter() - started)
     return describe(problem, core)
 
 

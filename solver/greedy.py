@@ -75,7 +75,10 @@ def greedy_fill(problem: Problem, elig: Eligibility, *, count_changes: Optional[
     roster.repair()
     roster.fill_extras()
     roster.repair()
-    return GreedyResult(roster.assignments(), roster.problems())
+    problems = roster.problems()
+    if problems:
+        log.debug("greedy schedule of %r breaks %d rule(s), e.g. %s", problem.name, len(problems), problems[0])
+    return GreedyResult(roster.assignments(), problems)
 
 
 class Roster:

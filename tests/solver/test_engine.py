@@ -17,7 +17,7 @@ from solver.engine import solve
 from solver.eligibility import compute_eligibility
 from solver.greedy import Roster, greedy_assign
 from solver.parse import parse_problem
-from tests.solver.docs import make_doc, make_role, make_shift
+from tests.solver.docs import make_role, make_shift
 from tests.solver.docs import make_volunteer as vol
 from tests.solver.engine_helpers import day, pairs, problem, shift, solved, validated
 
