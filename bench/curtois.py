@@ -48,6 +48,9 @@ class CurtoisResult:
     #: The engine's objective and bound plus the shift-on weights (benchmark terms).
     engine_objective: Optional[float]
     bound: Optional[float]
+    shift_on_total: int
+    #: The checker's objective plus the shift-on weights.
+    checker_objective: Optional[float]
     evaluation: Optional[dict]
     seconds: float
     first_solution_seconds: Optional[float]
@@ -102,6 +105,8 @@ def _close(a: float, b: float) -> bool:
 
 def _mismatches(evaluation: Evaluation, engine_objective: float, checker_objective: float,
                 offset: int) -> list[str]:
+    """Disagreements between the benchmark's objective and ours; `engine_objective` already
+    includes the shift-on weights (`offset`), `checker_objective` does not."""
     found = []
     if not _close(evaluation.total, engine_objective):
         found.append(f"benchmark objective {evaluation.total} != engine objective "
@@ -131,7 +136,7 @@ def solve_instance(instance: Instance, *, time_limit: float = 60.0, workers: int
         shift_types=len(instance.shift_types), status=solution.status, objective=None,
         engine_objective=None if solution.objective is None else solution.objective + offset,
         bound=None if solution.bound is None else solution.bound + offset,
-        evaluation=None, seconds=seconds,
+        shift_on_total=offset, checker_objective=None, evaluation=None, seconds=seconds,
         first_solution_seconds=progress[0][2] if progress else None,
         progress=progress, engine_stats=dict(solution.stats))
     if solution.objective is None:
@@ -143,6 +148,7 @@ def solve_instance(instance: Instance, *, time_limit: float = 60.0, workers: int
     result.violations = roster_violations(instance, result.roster)
     report = check(problem, solution.assignments)
     result.checker_violations = list(report.violations)
+    result.checker_objective = report.objective + offset
     result.mismatches = _mismatches(evaluation, result.engine_objective, report.objective, offset)
     return result
 
@@ -166,7 +172,11 @@ def print_result(result: CurtoisResult, out: Optional[TextIO] = None) -> None:
     if result.evaluation is not None:
         parts = ", ".join(f"{k} {v}" for k, v in result.evaluation.items())
         print(f"benchmark objective parts: {parts}", file=out)
-        print(f"engine objective + shift-on weights = {_fmt(result.engine_objective)}", file=out)
+        verdict = "MISMATCH" if result.mismatches else "all equal"
+        print(f"benchmark objective from the roster alone {result.objective}; engine objective "
+              f"+ shift-on weights {result.shift_on_total} = {_fmt(result.engine_objective)}; "
+              f"checker objective + {result.shift_on_total} = {_fmt(result.checker_objective)}: "
+              f"{verdict}", file=out)
     print(f"violations: {len(result.violations)} (benchmark rules), "
           f"{len(result.checker_violations)} (checker)", file=out)
     for line in result.violations + result.checker_violations + result.mismatches:
@@ -175,7 +185,8 @@ def print_result(result: CurtoisResult, out: Optional[TextIO] = None) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Command-line entry (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.curtois", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.curtois",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("instance", help="an InstanceN.txt file")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")

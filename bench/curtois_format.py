@@ -147,7 +147,8 @@ def _int(value: str, number: int, what: str, minimum: int = 0) -> int:
 def _fields(row: Row, count: int, section: str) -> list[str]:
     number, fields = row
     if len(fields) != count:
-        raise InstanceError(f"line {number}: {section} row needs {count} fields, has {len(fields)}")
+        raise InstanceError(f"line {number}: {section} row needs {count} fields, "
+                            f"has {len(fields)}")
     return fields
 
 

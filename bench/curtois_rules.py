@@ -65,7 +65,8 @@ def _employee_violations(instance: Instance, staff: Staff, shifts: dict[int, str
     for day, shift in sorted(shifts.items()):
         following = shifts.get(day + 1)
         if following is not None and following in instance.shift_types[shift].cannot_follow:
-            found.append(f"{eid}: {following} on day {day + 1} may not follow {shift} on day {day}")
+            found.append(f"{eid}: {following} on day {day + 1} may not follow {shift} "
+                         f"on day {day}")
         if day in instance.days_off.get(eid, ()):
             found.append(f"{eid}: works {shift} on day off {day}")
     for shift, count in Counter(shifts.values()).items():
@@ -73,7 +74,8 @@ def _employee_violations(instance: Instance, staff: Staff, shifts: dict[int, str
             found.append(f"{eid}: {count} shifts of {shift}, max {staff.max_shifts[shift]}")
     minutes = sum(instance.shift_types[s].minutes for s in shifts.values())
     if not staff.min_minutes <= minutes <= staff.max_minutes:
-        found.append(f"{eid}: {minutes} minutes, outside [{staff.min_minutes}, {staff.max_minutes}]")
+        found.append(f"{eid}: {minutes} minutes, outside "
+                     f"[{staff.min_minutes}, {staff.max_minutes}]")
     worked = [d in shifts for d in range(days)]
     for on, first, length in runs(worked):
         inner = first > 0 and first + length < days
@@ -98,7 +100,8 @@ def roster_violations(instance: Instance, roster: Iterable[Entry]) -> list[str]:
     found: list[str] = []
     per_employee: dict[str, dict[int, str]] = defaultdict(dict)
     for eid, day, shift in roster:
-        if eid not in staff_by_id or shift not in instance.shift_types or not 0 <= day < instance.days:
+        known = eid in staff_by_id and shift in instance.shift_types
+        if not known or not 0 <= day < instance.days:
             found.append(f"unknown entry {eid},{day},{shift}")
         elif day in per_employee[eid]:
             found.append(f"{eid}: two shifts on day {day} ({per_employee[eid][day]} and {shift})")

@@ -104,7 +104,8 @@ def solve_file(path: str, time_limit: float, workers: int, seed: int) -> dict:
                                  seed=seed))
 
 
-def run_instance(number: int, reference: Reference, args: argparse.Namespace) -> tuple[Row, list[dict]]:
+def run_instance(number: int, reference: Reference,
+                 args: argparse.Namespace) -> tuple[Row, list[dict]]:
     """Solve instance `number` `args.repeats` times; its table row and the raw results."""
     path = Path(args.data) / f"Instance{number}.txt"
     instance = load_instance(path)
@@ -131,7 +132,8 @@ def run_instance(number: int, reference: Reference, args: argparse.Namespace) ->
         if args.rosters and result["roster"]:
             Path(args.rosters).mkdir(parents=True, exist_ok=True)
             lines = "".join(f"{e},{d},{s}\n" for e, d, s in result["roster"])
-            (Path(args.rosters) / f"Instance{number}.seed{args.seed + repeat}.txt").write_text(lines)
+            name = f"Instance{number}.seed{args.seed + repeat}.txt"
+            (Path(args.rosters) / name).write_text(lines)
     row.status = "/".join(sorted({r["status"] for r in results}))
     row.objective = median_or_none(r["objective"] for r in results)
     row.bound = median_or_none(r["bound"] for r in results)
@@ -151,7 +153,8 @@ def _implausible(row: Row, reference: Reference, results: list[dict]) -> str:
     objectives = [r["objective"] for r in results if r["objective"] is not None]
     bounds = [r["bound"] for r in results if r["bound"] is not None]
     if reference.best_lb is not None and objectives and min(objectives) < reference.best_lb:
-        notes.append(f"objective {min(objectives)} below the proven lower bound {reference.best_lb}")
+        notes.append(f"objective {min(objectives)} below the proven lower bound "
+                     f"{reference.best_lb}")
     if reference.best_ub is not None and bounds and max(bounds) > reference.best_ub + 1e-6:
         notes.append(f"bound {max(bounds):g} above the best known roster {reference.best_ub}")
     return "; ".join(notes)

@@ -70,7 +70,8 @@ def test_mini_instance_sections(mini) -> None:
     assert mini.shift_types["L"].cannot_follow == ("E",)
     assert dict(mini.staff[1].max_shifts) == {"E": 7, "L": 0}
     assert mini.days_off == {"A": {2}, "B": {0, 6}}
-    assert [(r.employee, r.day, r.shift, r.weight) for r in mini.off_requests] == [("A", 4, "E", 1)]
+    off = [(r.employee, r.day, r.shift, r.weight) for r in mini.off_requests]
+    assert off == [("A", 4, "E", 1)]
     assert mini.cover_of(3, "L") == Cover(1, 50, 2) and mini.cover_of(4, "L") == Cover(0, 50, 2)
 
 
@@ -174,6 +175,14 @@ def test_hand_made_roster_objective_equals_checker_plus_shift_on_weights(mini) -
     assert report.objective + mini.shift_on_total == benchmark_objective(mini, VALID).total == 301
 
 
+def test_objective_disagreements_are_reported() -> None:
+    evaluation = Evaluation(10, 0, 100, 0)
+    assert curtois._mismatches(evaluation, 110.0, 100.0, offset=10) == []
+    assert curtois._mismatches(evaluation, 111.0, 101.0, offset=10) == [
+        "benchmark objective 110 != engine objective 101 + shift-on weights 10",
+        "benchmark objective 110 != checker objective 101 + shift-on weights 10"]
+
+
 def test_runs_are_maximal() -> None:
     assert list(runs([True, True, False, True])) == [(True, 0, 2), (False, 2, 1), (True, 3, 1)]
 
@@ -182,9 +191,11 @@ BROKEN = {
     "two shifts a day": (VALID + [("A", 0, "E")], "A: two shifts on day 0 (L and E)"),
     "succession": ([("A", 0, "E"), ("A", 3, "L"), ("A", 4, "E"), ("A", 5, "E")] + B_ROW,
                    "A: E on day 4 may not follow L on day 3"),
-    "max shifts of a type": (VALID[:4] + [("B", 1, "E"), ("B", 2, "L")], "B: 1 shifts of L, max 0"),
+    "max shifts of a type": (VALID[:4] + [("B", 1, "E"), ("B", 2, "L")],
+                             "B: 1 shifts of L, max 0"),
     "max minutes": (VALID + [("B", 4, "E")], "B: 1920 minutes, outside [0, 1440]"),
-    "min minutes": ([("A", 0, "L"), ("A", 1, "L")] + B_ROW, "A: 1200 minutes, outside [1440, 2880]"),
+    "min minutes": ([("A", 0, "L"), ("A", 1, "L")] + B_ROW,
+                    "A: 1200 minutes, outside [1440, 2880]"),
     "min minutes without shifts": (B_ROW, "A: 0 minutes, outside [1440, 2880]"),
     "max consecutive at the edge": ([(("A", d, "E")) for d in (3, 4, 5, 6)] + B_ROW,
                                     "A: 4 consecutive shifts from day 3, max 3"),
@@ -207,7 +218,8 @@ def test_each_broken_rule_is_found_alone(mini, case: str) -> None:
 def test_checker_also_rejects_each_broken_roster(mini, case: str) -> None:
     roster, _ = BROKEN[case]
     problem = parse_problem(to_document(mini))
-    assert check(problem, [Assignment(e, shift_id(d, s), "staff") for e, d, s in roster]).violations
+    assignments = [Assignment(e, shift_id(d, s), "staff") for e, d, s in roster]
+    assert check(problem, assignments).violations
 
 
 def test_runs_touching_the_edges_are_exempt_from_the_minimums(mini) -> None:
@@ -251,12 +263,14 @@ def test_instance1_reaches_its_proven_optimum_607() -> None:
 def test_command_writes_the_roster_and_the_result(mini, tmp_path: Path, capsys) -> None:
     (tmp_path / "mini.txt").write_bytes(MINI.encode())
     code = curtois.main([str(tmp_path / "mini.txt"), "--time-limit", "10", "--workers", "2",
-                         "--roster", str(tmp_path / "roster.txt"), "--json", str(tmp_path / "r.json")])
+                         "--roster", str(tmp_path / "roster.txt"),
+                         "--json", str(tmp_path / "r.json")])
     assert code == 0
     result = json.loads((tmp_path / "r.json").read_text())
     roster = curtois.read_roster(tmp_path / "roster.txt")
     assert roster == [tuple(e) for e in result["roster"]]
     assert benchmark_objective(mini, roster).total == result["objective"]
+    assert result["checker_objective"] == result["engine_objective"] == result["objective"]
     assert f"objective {result['objective']}" in capsys.readouterr().out
 
 
