@@ -170,6 +170,17 @@ def test_the_public_qr_codes_are_svg(client, scenario):
         assert response.status_code == 200 and response.content_type.startswith("image/svg+xml")
         assert response.get_data(as_text=True).startswith("<svg")
     assert client.get("/calendar/riverside/qr/other/x.svg").status_code == 404
+    assert client.get("/calendar/riverside/qr/activity/no-such-class.svg").status_code == 404
+
+
+@pytest.mark.app_config(FEED_BASE_URL="https://volunteers.example.org")
+def test_links_on_the_pages_use_the_canonical_address(client, scenario, login):
+    public = hrefs(client.get("/calendar/riverside/"))
+    assert "webcal://volunteers.example.org/feeds/community/riverside.ics" in public
+    login(client, scenario.wang)
+    https = make_link(client)
+    assert https.startswith("https://volunteers.example.org/feeds/volunteer/")
+    assert "webcal://volunteers.example.org/feeds/volunteer/" in "".join(hrefs(client.get("/my/calendar")))
 
 
 def test_the_public_shift_page_names_as_the_community_allows(client, scenario):

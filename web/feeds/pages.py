@@ -6,7 +6,7 @@ a hash); it stays in this browser's session so the page can show it again until 
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from scheduler.communities import community_by_slug
 from scheduler.extensions import db
 from scheduler.feed_catalogue import coming_shifts, public_feeds, public_view
 from scheduler.feed_content import display_name, event_texts
+from scheduler.feed_models import ScopeKind
 from scheduler.models import Community
 from web.auth.decorators import volunteer_required
 from web.context import current_community
@@ -37,6 +38,20 @@ def feed_day(moment) -> str:
 def feed_time(moment) -> str:
     """A local wall-clock time (never shifted to another zone)."""
     return format_datetime(moment, "HH:mm", rebase=False)
+
+
+def feed_url(endpoint: str, **values) -> str:
+    """The absolute address of a feed or page: on ``FEED_BASE_URL`` when set (the site's
+    canonical address, so printed QR codes and copied links survive a change of host)."""
+    base = current_app.config.get("FEED_BASE_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base.rstrip("/") + url_for(endpoint, **values).removeprefix(request.script_root)
+
+
+@bp.app_context_processor
+def _feed_url_helper() -> dict:
+    return {"feed_url": feed_url, "webcal_url": webcal_url}
 
 
 def webcal_url(https_url: str) -> str:
@@ -72,7 +87,6 @@ def community_page(community: str):
         community=found,
         feeds=public_feeds(found),
         shifts=coming_shifts(found),
-        webcal_url=webcal_url,
     )
 
 
@@ -105,21 +119,21 @@ def _volunteer_shift_url(community: Community, shift_id: int) -> str | None:
 
 
 def _shift_url(community: Community, shift_id: int) -> str:
-    return url_for("feeds.shift_page", community=community.slug, shift_id=shift_id, _external=True)
+    return feed_url("feeds.shift_page", community=community.slug, shift_id=shift_id)
 
 
 @bp.get("/calendar/<community>/qr/<kind>/<code>.svg")
 @bp.get("/calendar/<community>/qr/community.svg", defaults={"kind": "community", "code": ""})
 def public_qr(community: str, kind: str, code: str):
     """A QR code of a public feed's ``webcal://`` address (for posters and the page)."""
-    found = _community_or_404(community)
-    endpoints = {"activity": "feeds.activity_feed", "venue": "feeds.venue_feed", "team": "feeds.team_feed"}
-    if kind == "community":
-        url = url_for("feeds.community_feed", community=found.slug, _external=True)
-    elif kind in endpoints:
-        url = url_for(endpoints[kind], community=found.slug, code=code, _external=True)
-    else:
+    kinds = {"community": ScopeKind.COMMUNITY, "activity": ScopeKind.ACTIVITY, "venue": ScopeKind.VENUE,
+             "team": ScopeKind.TEAM}
+    if kind not in kinds or feeds.public_feed(community, kinds[kind], code or None) is None:
         abort(404)
+    if kind == "community":
+        url = feed_url("feeds.community_feed", community=community)
+    else:
+        url = feed_url(f"feeds.{kind}_feed", community=community, code=code)
     svg = qr_svg(webcal_url(url), label=_("QR code of the calendar"))
     response = Response(str(svg), content_type="image/svg+xml; charset=utf-8")
     response.headers["Cache-Control"] = "public, max-age=86400"
@@ -143,7 +157,7 @@ def _private_links(token: str | None) -> dict | None:
     """The private feed's https and webcal addresses and QR code, or None without a token."""
     if not token:
         return None
-    https = url_for("feeds.private_feed", token=token, _external=True)
+    https = feed_url("feeds.private_feed", token=token)
     webcal = webcal_url(https)
     return {"https": https, "webcal": webcal, "qr": qr_svg(webcal, label=_("QR code of your calendar link"))}
 

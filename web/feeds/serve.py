@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, request
 
 from scheduler import feeds
 from scheduler.feed_models import ScopeKind
 from web.feeds import bp
+from web.feeds.pages import feed_url
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -60,13 +61,12 @@ def _params(locale: str | None, page_endpoint: str, **values: str) -> feeds.Rend
     ``FEED_BASE_URL`` (the site's canonical address) wins over the address the request came
     to, so every client gets the same links and the ledger's cached events serve them all.
     """
-    base = current_app.config.get("FEED_BASE_URL") or request.url_root
-    base = base.rstrip("/") + "/"
+    base = (current_app.config.get("FEED_BASE_URL") or request.url_root).rstrip("/") + "/"
     return feeds.RenderParams(
         locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"],
         base_url=base,
         source_url=base + request.path.lstrip("/"),
-        page_url=base + url_for(page_endpoint, **values).removeprefix(request.script_root).lstrip("/"),
+        page_url=feed_url(page_endpoint, **values),
     )
 
 
