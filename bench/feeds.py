@@ -157,6 +157,17 @@ def http_figures(app, token: str, repeats: int) -> list[tuple[str, float, float]
     return out
 
 
+def unknown_token_seconds(app, repeats: int) -> float:
+    """Median time of the 404 for a token that opens nothing (through the test client)."""
+    client = app.test_client()
+    url = "/feeds/volunteer/" + "A" * 43 + ".ics"
+
+    def unknown() -> None:
+        assert client.get(url).status_code == 404
+
+    return repeat(unknown, repeats)
+
+
 @dataclass
 class Replan:
     """A re-plan of the first week: what it touched and what following it cost."""
@@ -285,6 +296,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         busiest_token = tokens[volunteer_ids[0]]
         http = http_figures(app, busiest_token, args.repeat)
+        unknown_404 = unknown_token_seconds(app, args.repeat)
         community_scope = feeds.feed_state(feeds.public_feed(slug, ScopeKind.COMMUNITY)).scope_id
         compare_community = compare_one([community_scope] * 3)
         compare_volunteer = compare_one(volunteer_scope_ids(volunteer_ids))
@@ -306,6 +318,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
          Column("304/200", fmt_float(3))],
         [(label, full, conditional, conditional / full) for label, full, conditional in http],
     ))
+    print(f"unknown token: 404 in {ms(unknown_404)} ms (median)")
     print()
     print(format_table(
         [Column("ledger work", align="<"), Column("seconds", fmt_float(2))],
