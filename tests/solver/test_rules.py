@@ -369,3 +369,13 @@ def test_multi_role_shift_fills_each_role_once():
     sol = solved(p)
     assert ("v1", "s1", "instructor") in triples(sol)
     assert sol.components["unfilled"] == 0
+
+
+def test_minutes_are_absolute_across_a_dst_change():
+    # In Berlin the night of 2026-03-28 loses an hour: 22:00-06:00 lasts 7 hours, not 8.
+    doc = make_doc(timezone="Europe/Berlin", horizon={"start": "2026-03-23", "end": "2026-03-29"},
+                   volunteers=[vol("v1", limits={"max_minutes": 420})],
+                   shifts=[make_shift("night", "2026-03-28T22:00", "2026-03-29T06:00")])
+    sol = solved(parse_problem(doc))
+    assert pairs(sol) == {("v1", "night")}
+    assert sol.components["fairness"] == 49  # (7 h)^2
