@@ -31,7 +31,7 @@ from solver.evaluate import evaluate
 from solver.explain import explain_unfilled
 from solver.greedy import GreedyResult, greedy_fill
 from solver.model import build_model
-from solver.search import run_search
+from solver.search import SearchOutcome, run_search
 
 log = logging.getLogger(__name__)
 
@@ -111,17 +111,9 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
 
     split = decompose(problem, elig)
     count_changes = bool(problem.previous)
-    states = []
-    for part in split.parts:
-        part_elig = elig if part.problem is problem else compute_eligibility(part.problem)
-        greedy = greedy_fill(part.problem, part_elig, count_changes=count_changes)
-        state = _PartState(part, part_elig, greedy)
-        if greedy.valid:
-            state.best = list(greedy.assignments)
-            state.value = evaluate(part.problem, greedy.assignments, count_changes=count_changes).objective
-        states.append(state)
-    stats["parts"] = len(states)
-    stats["greedy_seconds"] = round(elapsed(), 3)
+    states = [_greedy_part(part, elig if part.problem is problem else None, count_changes)
+              for part in split.parts]
+    stats.update(parts=len(states), greedy_seconds=round(elapsed(), 3))
     first_seconds: Optional[float] = None
     if all(s.value is not None for s in states):
         first_seconds = elapsed()
@@ -133,37 +125,13 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
     for i, state in enumerate(order):
         share = max(1, state.part.triples) / sum(max(1, s.part.triples) for s in order[i:])
         budget = max(0.05, (time_limit - elapsed()) * share)
-        model = build_model(state.part.problem, state.elig, count_changes=count_changes)
-        complete = model.add_hint(state.greedy.assignments) and state.greedy.valid
-        for key, value in (("variables", len(model.cp.proto.variables)),
-                           ("constraints", len(model.cp.proto.constraints)),
-                           ("assignment_variables", len(model.x))):
-            totals[key] += value
-
-        def on_solution(objective: float, bound: Optional[float], state: _PartState = state) -> None:
-            others = [s for s in states if s is not state]
-            if any(s.value is None for s in others):
-                return
-            total_bound = None
-            if bound is not None and all(s.bound is not None for s in others):
-                total_bound = sum(s.bound for s in others) + bound + split.constant
-            report(sum(s.value for s in others) + objective + split.constant, total_bound)
-
-        outcome = run_search(model, time_limit=budget, workers=workers, seed=seed, started=started,
-                             on_solution=on_solution)
-        state.stats = dict(outcome.stats, hint="feasible" if complete else "partial",
-                           triples=state.part.triples, seconds=round(elapsed(), 3))
+        outcome = _search_part(state, states, split.constant, count_changes, totals, report,
+                               time_limit=budget, workers=workers, seed=seed, started=started)
         if outcome.infeasible:
-            left = time_limit - elapsed()
-            conflicts = explain_infeasible(state.part.problem, state.elig, time_limit=max(1.0, left), seed=seed)
+            conflicts = explain_infeasible(state.part.problem, state.elig,
+                                           time_limit=max(1.0, time_limit - elapsed()), seed=seed)
             stats.update(totals, seconds=round(elapsed(), 3), cp_sat=[s.stats for s in states if s.stats])
             return Solution(INFEASIBLE, None, None, {}, (), conflicts=tuple(conflicts), stats=stats)
-        if outcome.assignments is not None:
-            value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
-            if state.value is None or value <= state.value:
-                state.best, state.value = outcome.assignments, value
-                state.penalties = outcome.penalties
-        state.bound = outcome.bound
         if first_seconds is None and all(s.value is not None for s in states):
             # The other parts had schedules already: this part's first one completed the set.
             first_seconds = outcome.first_seconds if outcome.first_seconds is not None else elapsed()
@@ -178,6 +146,50 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
         stats["seconds"] = round(elapsed(), 3)
         return Solution(UNKNOWN, None, None, {}, (), stats=stats)
     return _answer(problem, states, split.constant, report, stats, elapsed)
+
+
+def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool) -> _PartState:
+    """A part's state with its greedy schedule (its best so far when it keeps every rule)."""
+    elig = elig or compute_eligibility(part.problem)
+    greedy = greedy_fill(part.problem, elig, count_changes=count_changes)
+    state = _PartState(part, elig, greedy)
+    if greedy.valid:
+        state.best = list(greedy.assignments)
+        state.value = evaluate(part.problem, greedy.assignments, count_changes=count_changes).objective
+    return state
+
+
+def _search_part(state: _PartState, states: list[_PartState], constant: float, count_changes: bool,
+                 totals: dict[str, int], report: _Reports, *, time_limit: float, workers: int,
+                 seed: int, started: float) -> SearchOutcome:
+    """Build and search one part's model; keep its schedule if it beats the part's best."""
+    model = build_model(state.part.problem, state.elig, count_changes=count_changes)
+    complete = model.add_hint(state.greedy.assignments) and state.greedy.valid
+    for key, value in (("variables", len(model.cp.proto.variables)),
+                       ("constraints", len(model.cp.proto.constraints)),
+                       ("assignment_variables", len(model.x))):
+        totals[key] += value
+
+    def on_solution(objective: float, bound: Optional[float]) -> None:
+        others = [s for s in states if s is not state]
+        if any(s.value is None for s in others):
+            return
+        total_bound = None
+        if bound is not None and all(s.bound is not None for s in others):
+            total_bound = sum(s.bound for s in others) + bound + constant
+        report(sum(s.value for s in others) + objective + constant, total_bound)
+
+    outcome = run_search(model, time_limit=time_limit, workers=workers, seed=seed, started=started,
+                         on_solution=on_solution)
+    state.stats = dict(outcome.stats, hint="feasible" if complete else "partial",
+                       triples=state.part.triples, seconds=round(time.perf_counter() - started, 3))
+    if outcome.assignments is not None:
+        value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
+        if state.value is None or value <= state.value:
+            state.best, state.value = outcome.assignments, value
+            state.penalties = outcome.penalties
+    state.bound = outcome.bound
+    return outcome
 
 
 def _answer(problem: Problem, states: list[_PartState], constant: float, report: _Reports,
