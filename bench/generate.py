@@ -210,6 +210,7 @@ class _NameDrawer:
         self._used: set[str] = set()
 
     def draw(self) -> str:
+        """A surname and one or two given-name characters not drawn before."""
         for _ in range(50):
             given = "".join(self._rng.choice(cat.GIVEN_CHARS)
                             for _ in range(self._rng.choice((1, 2, 2))))
