@@ -41,6 +41,9 @@ Progress = Callable[[float, Optional[float], float], None]
 TOLERANCE = 1e-6
 #: How many of the model's named penalties the stats list.
 MAX_PENALTIES_IN_STATS = 200
+#: Time kept for `explain_unfilled` after the search: per short role, and at most this share.
+EXPLAIN_SECONDS_PER_ROLE = 0.08
+EXPLAIN_SHARE = 0.15
 
 
 class _Reports:
@@ -120,11 +123,15 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
         stats["first_solution_source"] = "greedy"
         report(_total(states, split.constant), None)
 
+    # Keep time for explaining the unfilled roles after the search (about as many as the
+    # greedy schedules leave), so that the whole answer comes within the time limit.
+    short = sum(_short_roles(s.part.problem, s.greedy.assignments) for s in states)
+    search_limit = time_limit - min(EXPLAIN_SHARE * time_limit, EXPLAIN_SECONDS_PER_ROLE * short)
     totals = {"variables": 0, "constraints": 0, "assignment_variables": 0}
     order = sorted(states, key=lambda s: s.part.triples)
     for i, state in enumerate(order):
         share = max(1, state.part.triples) / sum(max(1, s.part.triples) for s in order[i:])
-        budget = max(0.05, (time_limit - elapsed()) * share)
+        budget = max(0.05, (search_limit - elapsed()) * share)
         outcome = _search_part(state, states, split.constant, count_changes, totals, report,
                                time_limit=budget, workers=workers, seed=seed, started=started)
         if outcome.infeasible:
@@ -146,6 +153,20 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
         stats["seconds"] = round(elapsed(), 3)
         return Solution(UNKNOWN, None, None, {}, (), stats=stats)
     return _answer(problem, states, split.constant, report, stats, elapsed)
+
+
+def _headcounts(assignments: Sequence[Assignment]) -> dict[tuple[str, str], int]:
+    """People per (shift id, role name)."""
+    people: dict[tuple[str, str], int] = {}
+    for a in assignments:
+        people[(a.shift, a.role or "")] = people.get((a.shift, a.role or ""), 0) + 1
+    return people
+
+
+def _short_roles(problem: Problem, assignments: Sequence[Assignment]) -> int:
+    """How many roles of `problem` `assignments` leave below `need`."""
+    people = _headcounts(assignments)
+    return sum(1 for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need)
 
 
 def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool) -> _PartState:
@@ -231,8 +252,6 @@ def _unfilled(problem: Problem, assignments: Sequence[Assignment]) -> tuple[Unfi
         return explain_unfilled(problem, assignments)
     except Exception:
         log.exception("explain_unfilled failed; reporting the unfilled roles without reasons")
-    people: dict[tuple[str, str], int] = {}
-    for a in assignments:
-        people[(a.shift, a.role or "")] = people.get((a.shift, a.role or ""), 0) + 1
+    people = _headcounts(assignments)
     return tuple(UnfilledRole(s.id, r.name, r.need - people.get((s.id, r.name), 0))
                  for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need)
