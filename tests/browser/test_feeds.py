@@ -74,7 +74,8 @@ def test_a_resident_finds_the_class_timetable(page, server, tmp_path):
     classes.get_by_text("复制链接、二维码").click()
     qr = classes.get_by_role("img", name="日历二维码")
     expect(qr).to_be_visible()
-    assert qr.evaluate("image => image.complete && image.naturalWidth > 0")
+    # Loaded lazily once the details open: wait until the browser has decoded it.
+    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=qr.element_handle())
     page.screenshot(path=str(screenshot_dir(tmp_path) / "calendar.png"), full_page=True)
 
     timetable = page.request.get("http://" + webcal.removeprefix("webcal://"))
