@@ -45,6 +45,7 @@ class ReplanRow:
     scratch_unfilled: Optional[float]
     statuses: str
     violations: Optional[float]  # checker violations over the three rosters (must be 0)
+    objective_ok: str = "-"  # rosters whose engine objective the checker reproduces
 
 
 COLUMNS = (
@@ -52,6 +53,7 @@ COLUMNS = (
     Column("lost", fmt_int), Column("re-plan chg", fmt_int), Column("scratch chg", fmt_int),
     Column("ratio", fmt_float(3)), Column("re-plan unf", fmt_int), Column("scratch unf", fmt_int),
     Column("status (pub/re/scratch)", align="<"), Column("viol", fmt_int),
+    Column("obj=chk", align="<"),
 )
 
 
@@ -96,11 +98,12 @@ def scenario(scale: str, seed: int, *, time_limit: float, workers: int, share: f
     replanned_doc = with_previous(changed, published)
     replan = solve_measured(replanned_doc, time_limit=time_limit, workers=workers)
     scratch = solve_measured(changed, time_limit=time_limit, workers=workers)
-    violations = len(verify(problem, first).violations)
-    changed_problem = parse_problem(replanned_doc)
-    for outcome in (replan, scratch):
+    checked = {"published": verify(problem, first)}
+    for name, document, outcome in (("replan", replanned_doc, replan), ("scratch", changed, scratch)):
         if outcome.error is None:
-            violations += len(verify(changed_problem, outcome).violations)
+            checked[name] = verify(parse_problem(document), outcome)
+    violations = sum(len(v.violations) for v in checked.values())
+    agree = sum(v.objective_agrees for v in checked.values())
     before = pairs(published)
     replan_changes = _changes(before, replan)
     scratch_changes = _changes(before, scratch)
@@ -109,8 +112,10 @@ def scenario(scale: str, seed: int, *, time_limit: float, workers: int, share: f
         lost=sum(1 for a in published if a.volunteer in set(gone)),
         replan_changes=replan_changes, scratch_changes=scratch_changes,
         ratio=_ratio(replan_changes, scratch_changes),
-        replan_unfilled=replan.unfilled, scratch_unfilled=scratch.unfilled,
+        replan_unfilled=checked["replan"].unfilled if "replan" in checked else None,
+        scratch_unfilled=checked["scratch"].unfilled if "scratch" in checked else None,
         statuses="/".join(o.status for o in (first, replan, scratch)), violations=violations,
+        objective_ok=f"{agree}/3",
     )
 
 
@@ -128,7 +133,7 @@ def _ratio(replan: Optional[float], scratch: Optional[float]) -> Optional[float]
 
 def _failed(scale: str, seed: int, outcome: EngineOutcome) -> ReplanRow:
     return ReplanRow(f"{scale}#{seed}", None, None, None, None, None, None, None, None,
-                     f"{outcome.status} (publish)", None)
+                     f"{outcome.status} (publish)", None, "-")
 
 
 def median_row(scale: str, rows: Sequence[ReplanRow]) -> ReplanRow:
@@ -142,6 +147,7 @@ def median_row(scale: str, rows: Sequence[ReplanRow]) -> ReplanRow:
         med("scratch_changes"), med("ratio"), med("replan_unfilled"), med("scratch_unfilled"),
         f"ratio <= 1/3 in {met}/{len(rows)}",
         max((r.violations for r in rows if r.violations is not None), default=None),
+        f"{sum(r.objective_ok == '3/3' for r in rows)}/{len(rows)} all",
     )
 
 

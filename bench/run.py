@@ -1,13 +1,14 @@
 """The main benchmark: the engine on generated community weeks, beside the greedy baseline.
 
     python -m bench.run [--scales S,M,L] [--repeat N] [--time-limit S=10,M=60,L=120]
-                        [--workers 2] [--no-min-unfilled]
+                        [--workers 2] [--no-min-unfilled] [--engine-stats]
 
 For each scale and seed (1..N) it generates a week, fills it with the greedy baseline, solves
 it with `solver.engine.solve` in a child process (peak memory is the solve's own), re-checks
 the engine's roster with the independent checker, and, unless ``--no-min-unfilled``, solves
 an unfilled-only variant of the week to get the proven minimum of unfilled places. It prints
-one row per run and a median row per scale.
+one row per run and a median row per scale, with the machine's load (the cores are shared:
+compare ``cpu s`` with workers x seconds to see how much of the machine a solve really got).
 """
 
 from __future__ import annotations
