@@ -3,9 +3,18 @@
 `publish` records the `PlanChange`s against the previous version (added, removed, moved,
 per volunteer; `diff_plans`) and makes the `SignUp` table match the plan
 (PLANNING_CONTRACT.md): planned people hold a confirmed sign-up, a confirmed sign-up the
-plan leaves out becomes ``removed``. It refuses while a run may rewrite the draft, when
-nothing changed, and when a confirmed sign-up or pin made after the draft is missing from
-it. The caller commits, then calls `scheduler.planning.notify` with the changed shifts.
+plan leaves out becomes ``removed``, and the waitlists of the week's roles are promoted into
+places left free (`scheduler.signup.promote_waitlist`). It refuses while a run may rewrite
+the draft, when nothing changed, when a confirmed sign-up or pin made after the draft is
+missing from it, and when the draft puts more people in a role than its ``max``.
+
+Concurrency: publish holds the week's shift-role rows with the lock the sign-up service
+takes (`scheduler.signup.lock_role`: ``FOR UPDATE`` on PostgreSQL; on SQLite the ``BEGIN
+IMMEDIATE`` of `scheduler.signup.in_write_transaction` serialises writers) before it reads
+any sign-up, so a concurrent sign-up either commits first (and publish sees it) or counts
+the places after publish committed (and joins the waitlist of a full role). The caller runs
+it through `in_write_transaction`, which commits, then calls `scheduler.planning.notify`
+with the changed shifts.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Iterable, Optional
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +34,7 @@ from scheduler.extensions import db
 from scheduler.models import Community, Shift, ShiftRole, ShiftStatus, SignUp, SignUpSource, SignUpStatus, User
 from scheduler.planning_state import PlanningError, editable_week, latest_run
 from scheduler.planning_models import ChangeKind, DraftAssignment, PlanAssignment, PlanChange, PlanVersion
+from scheduler.signup import promote_waitlist
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +107,24 @@ class PublishResult:
     changed_shift_ids: list[int] = field(default_factory=list)
 
 
-def publish(community: Community, week: str, *, user: Optional[User] = None, note: str = "") -> PublishResult:
+def publish(
+    community: Community, week: str, *, user: Optional[User] = None, note: str = "", now: Optional[datetime] = None
+) -> PublishResult:
     """Publish the week's draft as the next version; raises `PlanningError` when there is
-    nothing new to publish or a run is going on."""
+    nothing new to publish, a run is going on or the draft overbooks a role. `now` (local
+    time, default the community's clock) decides which shifts may still promote their
+    waitlist."""
     week = editable_week(community, week)
     _lock_roles(community, week)
     rows = [row for row in draft_assignments(community, week) if row.shift.status == ShiftStatus.ACTIVE]
+    overbooked = _overbooked_roles(rows)
+    if overbooked:
+        role, count = overbooked[0]
+        raise PlanningError(_l(
+            "The draft puts %(count)d people in %(role)s of %(shift)s, which takes at most %(max)d: "
+            "take someone out before publishing.",
+            count=count, role=role.name, shift=f"{role.shift.title} {role.shift.starts_at:%Y-%m-%d %H:%M}",
+            max=role.capacity))
     previous = latest_version(community, week)
     old, new = plan_of_version(previous), plan_of_draft(rows)
     missing = _commitments_left_out(community, week, new)
@@ -138,6 +161,7 @@ def publish(community: Community, week: str, *, user: Optional[User] = None, not
     except IntegrityError as error:
         raise PlanningError(_l("Someone else published this week at the same moment; look again.")) from error
     touched = _match_sign_ups(community, week, rows)
+    touched |= _promote_waitlists(community, week, now)
     changed = sorted({c.shift_id for c in changes} | {c.from_shift_id for c in changes if c.from_shift_id}
                      | touched)
     log.info("published %s %s version %d: %d assignments, %d changes", community.slug, week,
@@ -146,12 +170,42 @@ def publish(community: Community, week: str, *, user: Optional[User] = None, not
 
 
 def _lock_roles(community: Community, week: str) -> None:
-    """Hold the week's roles (``FOR UPDATE`` on PostgreSQL) so no sign-up counts places while
-    publishing confirms people into them; SQLite serialises the whole write transaction."""
+    """Hold the week's roles as `scheduler.signup.lock_role` does (``FOR UPDATE`` on
+    PostgreSQL, in one statement and in id order so two publishes cannot deadlock) and
+    reload them, so no sign-up counts places while publishing confirms people into them;
+    SQLite serialises the whole write transaction."""
     db.session.execute(
-        select(ShiftRole.id).join(Shift).where(Shift.community_id == community.id, Shift.week == week)
-        .with_for_update()
+        select(ShiftRole).join(Shift).where(Shift.community_id == community.id, Shift.week == week)
+        .order_by(ShiftRole.id).with_for_update(of=ShiftRole).execution_options(populate_existing=True)
     ).all()
+
+
+def _overbooked_roles(rows: list[DraftAssignment]) -> list[tuple[ShiftRole, int]]:
+    """Roles to which the draft gives more people than their capacity (a coordinator's
+    edit may; the engine never does), with the number given, by shift start."""
+    counts: dict[int, int] = defaultdict(int)
+    roles: dict[int, ShiftRole] = {}
+    for row in rows:
+        counts[row.shift_role_id] += 1
+        roles[row.shift_role_id] = row.shift_role
+    over = [(roles[i], n) for i, n in counts.items() if n > roles[i].capacity]
+    return sorted(over, key=lambda item: (item[0].shift.starts_at, item[0].id))
+
+
+def _promote_waitlists(community: Community, week: str, now: Optional[datetime]) -> set[int]:
+    """Promote the waitlist of every active role of the week that has one into the places
+    the plan leaves free; returns the shifts whose confirmed people changed."""
+    roles = db.session.scalars(
+        select(ShiftRole).join(Shift, ShiftRole.shift_id == Shift.id)
+        .where(Shift.community_id == community.id, Shift.week == week, Shift.status == ShiftStatus.ACTIVE,
+               ShiftRole.id.in_(select(SignUp.shift_role_id).where(SignUp.status == SignUpStatus.WAITLISTED)))
+        .order_by(Shift.starts_at, ShiftRole.id)
+    ).all()
+    touched: set[int] = set()
+    for role in roles:
+        if promote_waitlist(role, now=now):
+            touched.add(role.shift_id)
+    return touched
 
 
 def _commitments_left_out(community: Community, week: str, plan: Plan) -> list[tuple[int, int]]:
