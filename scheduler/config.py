@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY_FILE = "secret_key"
 
+#: Default cap on a request body: room for the largest upload (a 2 MB roster) and its form.
+DEFAULT_MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
 #: Environment variables read on top of the instance configuration.
 ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "HTTPS")
 
@@ -63,6 +66,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
         # The community shown to visitors who are not logged in.
         "DEFAULT_COMMUNITY": "demo",
+        # Largest request body accepted (bytes); larger requests get 413 before they are read.
+        # The largest uploads are a 2 MB roster and a 1 MB .ics file.
+        "MAX_CONTENT_LENGTH": DEFAULT_MAX_CONTENT_LENGTH,
     }
 
 

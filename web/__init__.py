@@ -8,9 +8,9 @@ register the blueprint below and, if it has pages for the header, call
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from web import context
 from web.i18n import available_locales, html_lang
@@ -20,6 +20,7 @@ ERROR_TEXTS = {
     403: _l("You are not allowed to see this page."),
     404: _l("This page does not exist."),
     405: _l("This action is not allowed here."),
+    413: _l("What you sent is too large. Please send a smaller file."),
     429: _l("Too many attempts. Please wait a while and try again."),
     500: _l("Something went wrong on our side. Please try again later."),
 }
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
 
     app.context_processor(_template_globals)
+    app.before_request(_refuse_oversized_body)
     app.register_error_handler(HTTPException, _http_error)
 
 
@@ -57,6 +59,15 @@ def _template_globals() -> dict:
         "current_locale": str(locale),
         "html_lang": html_lang(locale),
     }
+
+
+def _refuse_oversized_body() -> None:
+    """Answer 413 to a body declared larger than ``MAX_CONTENT_LENGTH`` before any view runs,
+    also for views that never read it (Werkzeug refuses a body only when it is parsed; a
+    chunked body without a length is still cut off there)."""
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
 
 
 def _http_error(error: HTTPException):
