@@ -41,6 +41,9 @@ Progress = Callable[[float, Optional[float], float], None]
 TOLERANCE = 1e-6
 #: How many of the model's named penalties the stats list.
 MAX_PENALTIES_IN_STATS = 200
+#: Share of the time limit for the greedy fills (each part its share, at least the minimum).
+GREEDY_SHARE = 0.1
+MIN_GREEDY_SECONDS = 0.5
 #: Time kept for `explain_unfilled` after the search: per short role, and at most this share.
 EXPLAIN_SECONDS_PER_ROLE = 0.08
 EXPLAIN_SHARE = 0.15
@@ -114,7 +117,9 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
 
     split = decompose(problem, elig)
     count_changes = bool(problem.previous)
-    states = [_greedy_part(part, elig if part.problem is problem else None, count_changes)
+    all_triples = max(1, elig.num_triples)
+    states = [_greedy_part(part, elig if part.problem is problem else None, count_changes,
+                           seconds=max(MIN_GREEDY_SECONDS, GREEDY_SHARE * time_limit * part.triples / all_triples))
               for part in split.parts]
     stats.update(parts=len(states), greedy_seconds=round(elapsed(), 3))
     first_seconds: Optional[float] = None
@@ -169,10 +174,11 @@ def _short_roles(problem: Problem, assignments: Sequence[Assignment]) -> int:
     return sum(1 for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need)
 
 
-def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool) -> _PartState:
+def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool, *,
+                 seconds: float) -> _PartState:
     """A part's state with its greedy schedule (its best so far when it keeps every rule)."""
     elig = elig or compute_eligibility(part.problem)
-    greedy = greedy_fill(part.problem, elig, count_changes=count_changes)
+    greedy = greedy_fill(part.problem, elig, count_changes=count_changes, seconds=seconds)
     state = _PartState(part, elig, greedy)
     if greedy.valid:
         state.best = list(greedy.assignments)
@@ -201,7 +207,7 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
         report(sum(s.value for s in others) + objective + constant, total_bound)
 
     outcome = run_search(model, time_limit=time_limit, workers=workers, seed=seed, started=started,
-                         on_solution=on_solution)
+                         on_solution=on_solution, feasible_hint=complete)
     state.stats = dict(outcome.stats, hint="feasible" if complete else "partial",
                        triples=state.part.triples, seconds=round(time.perf_counter() - started, 3))
     if outcome.assignments is not None:

@@ -15,6 +15,7 @@ engine only hands CP-SAT a hint (and falls back on it) when that list is empty.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 MAX_REPAIR_ROUNDS = 20
 #: Rounds of filling and repairing (a repair can free places that a new round fills).
 FILL_ROUNDS = 3
-#: Time for moving volunteers to fill the places left open (`Roster.shift_to_fill`).
-SHIFT_SECONDS = 1.0
 #: Reasons that taking one of the volunteer's shifts away may cure.
 MOVABLE = frozenset({"max_shifts", "max_minutes", "max_shifts_per_activity", "max_shifts_per_day",
                      "overlap", "min_rest_minutes", "travel_minutes", "max_consecutive_days",
@@ -60,18 +59,21 @@ def greedy_assign(problem: Problem) -> list[Assignment]:
     return greedy_fill(problem, compute_eligibility(problem)).assignments
 
 
-def greedy_fill(problem: Problem, elig: Eligibility, *, count_changes: Optional[bool] = None
-                ) -> GreedyResult:
+def greedy_fill(problem: Problem, elig: Eligibility, *, count_changes: Optional[bool] = None,
+                seconds: Optional[float] = None) -> GreedyResult:
     """Fill greedily, repair, and validate (see the module docstring).
 
-    `count_changes` as in `solver.evaluate.evaluate` (for a part of a bigger problem).
+    `count_changes` as in `solver.evaluate.evaluate` (for a part of a bigger problem). After
+    about `seconds` the filling and repairs stop where they are (the validation still runs).
     """
     roster = Roster(problem, elig, count_changes=count_changes)
+    if seconds is not None:
+        roster.deadline = time.perf_counter() + seconds
     roster.place_fixed()
     for _ in range(FILL_ROUNDS):
         roster.fill_needs()
         roster.repair()
-    roster.shift_to_fill(deadline=time.perf_counter() + SHIFT_SECONDS)
+    roster.shift_to_fill()
     roster.repair()
     roster.fill_extras()
     roster.repair()
@@ -103,6 +105,12 @@ class Roster:
         self.series_people: dict[tuple[str, str], set[int]] = defaultdict(set)
         #: While a move is tried: its changes, to undo them (``("add"|"remove", v, s, r)``).
         self._undo: Optional[list[tuple[str, int, int, int]]] = None
+        #: perf_counter time after which filling and repairing stop.
+        self.deadline = math.inf
+
+    def out_of_time(self) -> bool:
+        """Whether the greedy's time is up."""
+        return time.perf_counter() > self.deadline
 
     # --- state changes ---------------------------------------------------------------------
 
@@ -167,6 +175,8 @@ class Roster:
                     slots.append((len(cands) / role.need, shift.start_min, s, r, cands))
         slots.sort(key=lambda t: t[:4])
         for _, _, s, r, cands in slots:
+            if self.out_of_time():
+                return
             role = self.p.shifts[s].roles[r]
             self._fill(s, r, cands, lambda: len(self.people[(s, r)]) < role.need, role.under_weight)
 
@@ -207,7 +217,7 @@ class Roster:
                 added.append(supervisor)
         return True
 
-    def shift_to_fill(self, deadline: float) -> None:
+    def shift_to_fill(self) -> None:
         """Fill open places by moving a volunteer off one of its shifts.
 
         For a place (s, r) below `need` and a candidate v kept out only by its own other
@@ -219,7 +229,7 @@ class Roster:
             for r, role in enumerate(shift.roles):
                 cands = [v for v in self.elig.volunteers_of[s] if r in self.elig.roles[(v, s)]]
                 for v in cands:
-                    if len(self.people[(s, r)]) >= role.need or time.perf_counter() > deadline:
+                    if len(self.people[(s, r)]) >= role.need or self.out_of_time():
                         break
                     if self.blocked(v, s, r) in MOVABLE:
                         self._move(v, s, r)
@@ -382,6 +392,8 @@ class Roster:
         for _ in range(MAX_REPAIR_ROUNDS):
             changed = self._repair_supervision()
             for v in range(len(self.p.volunteers)):
+                if self.out_of_time():
+                    return
                 changed |= self._repair_minutes(v)
                 changed |= self._repair_runs(v)
             if not changed:

@@ -21,9 +21,10 @@ from solver.model import ScheduleModel
 #: CP-SAT's full-problem workers, best first (as many are used as there are workers left).
 FULL_SUBSOLVERS = ("max_lp", "lb_tree_search", "default_lp", "core", "quick_restart",
                    "reduced_costs", "pseudo_costs", "no_lp", "quick_restart_no_lp", "fixed")
-#: Up to this many candidate triples, two workers both search the whole model (max_lp and
-#: lb_tree_search: proofs in about half the time on our weeks); above it the second one
-#: runs CP-SAT's large neighbourhood searches, which find good schedules in big models.
+#: Up to this many candidate triples, and with a feasible hint, two workers both search the
+#: whole model (max_lp and lb_tree_search: proofs in about half the time on our weeks).
+#: Otherwise the second one runs CP-SAT's first-solution and large neighbourhood searches,
+#: which find good schedules in big models and feasible ones in tight rosters.
 PROVE_TRIPLES = 4000
 
 #: Called with (model objective, model bound) in document units on each CP-SAT solution.
@@ -54,7 +55,7 @@ class SearchOutcome:
 
 
 def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: int, seed: int,
-              triples: int = 0) -> None:
+              triples: int = 0, feasible_hint: bool = False) -> None:
     """CP-SAT parameters of a search of a model with `triples` candidate triples.
 
     The cover constraints of roles that need one person become clauses in presolve, and
@@ -70,7 +71,7 @@ def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: i
         return
     params.subsolvers.extend(FULL_SUBSOLVERS)
     threads = workers or os.cpu_count() or 1
-    if threads <= 2 and triples <= PROVE_TRIPLES:
+    if threads <= 2 and triples <= PROVE_TRIPLES and feasible_hint:
         params.num_full_subsolvers = threads
 
 
@@ -99,11 +100,15 @@ def document_bound(model: ScheduleModel, value: float) -> Optional[float]:
 
 
 def run_search(model: ScheduleModel, *, time_limit: float, workers: int, seed: int,
-               started: float, on_solution: Optional[OnSolution] = None) -> SearchOutcome:
-    """Solve `model`; `started` is the perf_counter origin of the reported seconds."""
+               started: float, on_solution: Optional[OnSolution] = None,
+               feasible_hint: bool = False) -> SearchOutcome:
+    """Solve `model`; `started` is the perf_counter origin of the reported seconds.
+
+    `feasible_hint` says that the model's hint is a complete schedule keeping every rule.
+    """
     solver = cp_model.CpSolver()
     configure(solver.parameters, time_limit=time_limit, workers=workers, seed=seed,
-              triples=len(model.x))
+              triples=len(model.x), feasible_hint=feasible_hint)
     callback = _Callback(model, started, on_solution)
     status = solver.solve(model.cp, callback)
     stats: dict[str, object] = {"cp_sat_status": solver.status_name(status),
