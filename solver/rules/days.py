@@ -33,6 +33,12 @@ def max_consecutive_days(m: ScheduleModel) -> None:
         guard = Guard("max_consecutive_days", v)
         for start in range(days - limit):
             m.add_at_most(work[start:start + limit + 1], limit, guard)
+        rest = vol.limits.min_consecutive_days_off or 0
+        if rest > 1 and not m.guarded:
+            # Implied, and much tighter in the LP: a window of max + min-off days holds at most
+            # `max` working days (more would need a run too long or an inner rest too short).
+            for start in range(days - limit - rest + 1):
+                m.add_at_most(work[start:start + limit + rest], limit, None)
 
 
 def min_consecutive_days(m: ScheduleModel) -> None:

@@ -218,6 +218,15 @@ def test_max_consecutive_days_caps_every_run_even_at_the_edges():
     assert sol.components["unfilled"] == 1
 
 
+def test_max_consecutive_days_with_min_days_off_between_runs():
+    # Runs of at most 2 days and inner rests of at least 2: at most 4 of the 7 days.
+    p = problem([vol("v1", limits={"max_consecutive_days": 2, "min_consecutive_days_off": 2})],
+                [shift(f"s{d}", day(d, "09:00", "11:00")) for d in range(7)])
+    sol = solved(p)
+    assert len(sol.assignments) == 4
+    assert sol.components["unfilled"] == 3
+
+
 def test_min_consecutive_days_inside_the_horizon():
     lone_day = problem([vol("v1", limits={"min_consecutive_days": 2})],
                        [shift("s3", day(3, "09:00", "11:00"))])
