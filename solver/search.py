@@ -44,11 +44,6 @@ class SearchOutcome:
     penalties: dict[str, int] = field(default_factory=dict)
 
     @property
-    def proven(self) -> bool:
-        """CP-SAT proved the model's optimum (exact only when the scale is exact)."""
-        return self.status == cp_model.OPTIMAL
-
-    @property
     def infeasible(self) -> bool:
         """CP-SAT proved that no schedule keeps the hard rules."""
         return self.status == cp_model.INFEASIBLE
