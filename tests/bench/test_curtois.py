@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench import curtois, curtois_run
-from bench.curtois_format import (Cover, InstanceError, default_data_dir, load_instance,
-                                  parse_instance, shift_id, to_document)
+from bench.curtois_format import (Cover, Instance, InstanceError, default_data_dir,
+                                  load_instance, parse_instance, shift_id, to_document)
 from bench.curtois_rules import Entry, Evaluation, benchmark_objective, roster_violations, runs
 from solver.checker import check
 from solver.domain import Assignment
@@ -47,7 +47,8 @@ B_ROW = [("B", 1, "E"), ("B", 2, "E"), ("B", 3, "E")]
 
 
 @pytest.fixture
-def mini():
+def mini() -> Instance:
+    """The hand-made instance, parsed."""
     return parse_instance(MINI, name="mini")
 
 
