@@ -43,6 +43,7 @@ from scheduler.models import (
     volunteer_grids,
     volunteer_teams,
 )
+from scheduler.profiles import Limits
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ MAX_SKILL_LEVEL = 5
 
 ReferenceModel = Union[Team, Skill, Venue, Grid]
 
+#: The same weekly limits a volunteer sets on their own profile page.
+VolunteerLimits = Limits
+
 
 class AdminError(ValueError):
     """A refused change; `field` names the form field (or spreadsheet column) at fault."""
@@ -72,22 +76,6 @@ class AdminError(ValueError):
 
 
 # --------------------------------------------------------------------------- volunteers
-
-
-@dataclass(frozen=True)
-class VolunteerLimits:
-    """Weekly limits of a volunteer; None means no limit."""
-
-    max_shifts_per_day: Optional[int] = None
-    max_shifts_per_week: Optional[int] = None
-    max_minutes_per_week: Optional[int] = None
-    min_rest_minutes: Optional[int] = None
-    max_consecutive_days: Optional[int] = None
-
-    @classmethod
-    def of(cls, profile: VolunteerProfile) -> VolunteerLimits:
-        """The limits stored on `profile`."""
-        return cls(**{f.name: getattr(profile, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
