@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import select
 
+from scheduler.availability import merge_intervals
 from scheduler.extensions import db
 from scheduler.models import (
     Activity,
@@ -142,13 +143,7 @@ def available(slots: Sequence[tuple[int, time, time]], days: Sequence[date], lea
             intervals.append((datetime.combine(day, start),
                               datetime.combine(day + timedelta(days=1), time()) if end >= END_OF_DAY
                               else datetime.combine(day, end)))
-    merged: list[list[datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [[stamp(start), stamp(end)] for start, end in merged]
+    return [[stamp(start), stamp(end)] for start, end in merge_intervals(intervals)]
 
 
 # --------------------------------------------------------------------------- shifts
