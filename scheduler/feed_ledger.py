@@ -303,6 +303,16 @@ def lock_community(community_id: int) -> None:
     db.session.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK_CLASS, community_id)))
 
 
+def _locked_scope(scope_id: int) -> Optional[FeedScope]:
+    """The feed `scope_id`, read again after its community's ledger lock is taken (another
+    process may have changed it while this one waited), or None if it is gone."""
+    scope = db.session.get(FeedScope, scope_id)
+    if scope is None:
+        return None
+    lock_community(scope.community_id)
+    return db.session.get(FeedScope, scope_id, populate_existing=True)
+
+
 def _chunks(items: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -494,11 +504,9 @@ def reconcile_scope(scope_id: int, *, max_age: Optional[timedelta] = None) -> Op
     settings = LedgerSettings.current()
 
     def work() -> Optional[FeedScope]:
-        scope = db.session.get(FeedScope, scope_id)
+        scope = _locked_scope(scope_id)
         if scope is None:
             return None
-        lock_community(scope.community_id)
-        scope = db.session.get(FeedScope, scope_id, populate_existing=True)
         writer = LedgerWriter(settings)
         fresh = (
             max_age is not None
@@ -595,11 +603,9 @@ def purge_expired(scope_id: int) -> Optional[FeedScope]:
     settings = LedgerSettings.current()
 
     def work() -> Optional[FeedScope]:
-        scope = db.session.get(FeedScope, scope_id)
+        scope = _locked_scope(scope_id)
         if scope is None:
             return None
-        lock_community(scope.community_id)
-        scope = db.session.get(FeedScope, scope_id, populate_existing=True)
         writer = LedgerWriter(settings)
         _purge([scope], writer)
         writer.finish()
