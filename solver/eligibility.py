@@ -125,6 +125,20 @@ def limit_obstacle(v: Volunteer, s: Shift) -> Optional[str]:
     return None
 
 
+def timing_clash(problem: Problem, v: Volunteer, a: Shift, b: Shift) -> Optional[str]:
+    """The rule that forbids `v` to work both `a` and `b` (overlap, rest, travel), or ``None``."""
+    first, second = (a, b) if a.start_min <= b.start_min else (b, a)
+    gap = second.start_min - first.end_min
+    if gap < 0:
+        return "overlap"
+    if gap < (v.limits.min_rest_minutes or 0):
+        return "min_rest_minutes"
+    if (gap < problem.rules.travel_minutes and a.venue is not None and b.venue is not None
+            and a.venue != b.venue):
+        return "travel_minutes"
+    return None
+
+
 def obstacle(problem: Problem, v: Volunteer, s: Shift, role: Optional[Role]) -> Optional[str]:
     """The first reason why `v` can never take `role` of `s` (any role if ``None``)."""
     if any(f.volunteer == v.id and f.shift == s.id for f in problem.forbidden):

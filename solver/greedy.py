@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 from solver.domain import Assignment, Problem, Supervision
-from solver.eligibility import Eligibility, compute_eligibility
+from solver.eligibility import Eligibility, compute_eligibility, timing_clash
 from solver.evaluate import preference_weight
 
 log = logging.getLogger(__name__)
@@ -321,20 +321,11 @@ class Roster:
 
     def _timing(self, v: int, s: int) -> Optional[str]:
         """Overlap, rest and travel against the volunteer's other shifts."""
-        p = self.p
-        a = p.shifts[s]
-        rest = p.volunteers[v].limits.min_rest_minutes or 0
-        travel = p.rules.travel_minutes
+        vol, shift = self.p.volunteers[v], self.p.shifts[s]
         for t in self.shifts_of[v]:
-            b = p.shifts[t]
-            first, second = (a, b) if a.start_min <= b.start_min else (b, a)
-            gap = second.start_min - first.end_min
-            if gap < 0:
-                return "overlap"
-            if gap < rest:
-                return "min_rest_minutes"
-            if gap < travel and a.venue is not None and b.venue is not None and a.venue != b.venue:
-                return "travel_minutes"
+            clash = timing_clash(self.p, vol, shift, self.p.shifts[t])
+            if clash:
+                return clash
         return None
 
     def work_days(self, v: int) -> set[int]:

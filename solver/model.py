@@ -51,6 +51,23 @@ class Guard:
     detail: Union[str, int, None] = None
 
 
+@dataclass(frozen=True)
+class LoadCost:
+    """A volunteer's fairness variable and its exact scaled value at each load.
+
+    The load is counted in steps of `step` minutes (the gcd of the volunteer's shift
+    lengths); `by_steps[k]` is the cost at load k, for k up to the largest reachable load.
+    """
+
+    var: cp_model.IntVar
+    step: int
+    by_steps: tuple[int, ...]
+
+    def at(self, minutes: int) -> int:
+        """The scaled cost of a load of `minutes` (capped at the largest load counted)."""
+        return self.by_steps[min(len(self.by_steps) - 1, minutes // self.step)]
+
+
 class ScheduleModel:
     """A CP-SAT model under construction, with the variables the rules share."""
 
@@ -78,6 +95,8 @@ class ScheduleModel:
         self._works: dict[tuple[int, int], Lit] = {}
         self._day_shifts: dict[tuple[int, int], list[int]] = {}
         self._role_vars: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+        #: volunteer -> its fairness cost: the variable, and its scaled value per load step.
+        self.load_costs: dict[int, LoadCost] = {}
         self.volunteer_index = {v.id: i for i, v in enumerate(problem.volunteers)}
         self.shift_index = {s.id: i for i, s in enumerate(problem.shifts)}
         self._create_assignment_vars()
@@ -281,11 +300,12 @@ def build_model(problem: Problem, eligibility: Eligibility, *, guarded: bool = F
                 count_changes: Optional[bool] = None) -> ScheduleModel:
     """The whole model: hard rules, then the soft rules that make up the objective.
 
-    A `guarded` model (for the conflict search) has the hard rules only, each group behind
-    its guard literal, and no objective. `count_changes` overrides whether assignments count
-    as changes (by default: when `problem.previous` is not empty).
+    Then the work patterns (`solver.rules.patterns`), a redundant formulation that tightens
+    the LP. A `guarded` model (for the conflict search) has the hard rules only, each group
+    behind its guard literal, and no objective. `count_changes` overrides whether
+    assignments count as changes (by default: when `problem.previous` is not empty).
     """
-    from solver.rules import hard, soft  # the rules import this module's types
+    from solver.rules import hard, patterns, soft  # the rules import this module's types
 
     scale = ObjectiveScale.for_coefficients(soft.coefficient_values(problem, eligibility))
     m = ScheduleModel(problem, eligibility, scale, guarded=guarded, count_changes=count_changes)
@@ -295,5 +315,6 @@ def build_model(problem: Problem, eligibility: Eligibility, *, guarded: bool = F
         return m  # only feasibility matters to the conflict search
     for rule in soft.SOFT_RULES:
         rule(m)
+    patterns.add_work_patterns(m)
     m.finish_objective()
     return m

@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from solver.domain import Problem, Volunteer
 from solver.eligibility import Eligibility
 from solver.evaluate import preference_weight
-from solver.model import ScheduleModel
+from solver.model import LoadCost, ScheduleModel
 from solver.scaling import as_fraction
 
 #: Fairness is exact up to this many load steps (gcds of shift lengths) per volunteer.
@@ -145,6 +145,7 @@ def balance_load(m: ScheduleModel) -> None:
         m.cp.add(fair >= cp_model.LinearExpr.weighted_sum(lits, [cost[min(n, steps)] for n in lengths]))
         m.add_scaled_cost(1, fair)
         m.penalties[f"fairness[{vol.id}]"] = fair
+        m.load_costs[v] = LoadCost(fair, step, tuple(cost))
 
 
 def _reachable_loads(lengths: list[int], cap: int) -> list[int]:
