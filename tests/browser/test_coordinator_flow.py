@@ -77,7 +77,8 @@ def test_a_coordinator_plans_publishes_and_replans_a_week(browser, server, tmp_p
     # Why the baking class has no instructor.
     page.locator(".unfilled-list").get_by_role("link", name="烘焙班").click()
     expect(page.locator("#unfilled-reasons")).to_contain_text("缺 1 人：原因")
-    expect(page.locator("#unfilled-reasons")).to_contain_text("baking >= 2")
+    expect(page.locator("#unfilled-reasons")).to_contain_text("baking 2 级及以上")
+    expect(page.locator("#unfilled-reasons")).to_contain_text("最高的是钱欣怡")
     page.screenshot(path=tmp_path / "4-reasons.png", full_page=True)
 
     # Pin Thursday's calligraphy assistant, whoever the engine chose.

@@ -22,6 +22,7 @@ from scheduler.weeks import WeekError, generate_week, parse_week, resolve_week, 
 from web.auth.decorators import coordinator_required
 from web.planning import bp
 from web.planning.forms import ActionForm, AssignForm, GridForm, PublishForm, RunForm, VolunteerActionForm
+from web.planning.reasons import speaker
 from web.planning.rules import rule_label
 
 #: Weeks listed on the planning start page, from the current one.
@@ -44,9 +45,12 @@ def _own(model, row_id: int, community: Community):
     return row
 
 
-def _flash_warnings(warnings: list[planning.RuleWarning]) -> None:
+def _flash_warnings(warnings: list[planning.RuleWarning], community: Community, week: str) -> None:
+    if not warnings:
+        return
+    say = speaker(community, week)
     for warning in warnings:
-        flash(_("This breaks a rule (%(rule)s): %(text)s", rule=rule_label(warning.rule), text=warning.text),
+        flash(_("This breaks a rule (%(rule)s): %(text)s", rule=rule_label(warning.rule), text=say(warning.text)),
               "warning")
 
 
@@ -92,6 +96,7 @@ def week_page(community: Community, week: str):
         run_form=run_form, publish_form=PublishForm(), action_form=ActionForm(), grid_form=grid_form,
         versions=planning.versions(community, week), previous_week=shift_week(week, -1),
         next_week=shift_week(week, 1), shift_count=sum(len(c) for row in review.rows for c in row.days),
+        say=speaker(community, week),
     )
 
 
@@ -143,6 +148,7 @@ def run_page(community: Community, week: str, run_id: int):
     return render_template(
         "planning/run.html", community=community, week=week, run=run, action_form=ActionForm(),
         conflicts=json.loads(run.conflicts_json or "[]"), unfilled=_unfilled(run), notes=_notes(run),
+        say=speaker(community, week),
     )
 
 
@@ -231,7 +237,7 @@ def role_page(community: Community, week: str, role_id: int):
     busy = planning.active_run(community, week) is not None
     return render_template("planning/role.html", community=community, week=week, review=review,
                            shift=role.shift, busy=busy, assign_form=AssignForm(),
-                           action_form=VolunteerActionForm(), rule_label=rule_label)
+                           action_form=VolunteerActionForm(), rule_label=rule_label, say=speaker(community, week))
 
 
 def _role(community: Community, week: str, role_id: int) -> ShiftRole:
@@ -265,7 +271,7 @@ def assign(community: Community, week: str, role_id: int):
         flash(str(error), "error")
     else:
         flash(_("%(name)s is now in %(role)s.", name=volunteer.name, role=role.name), "success")
-        _flash_warnings(warnings)
+        _flash_warnings(warnings, community, week)
     return redirect(url_for("planning.role_page", role_id=role.id))
 
 
@@ -286,7 +292,7 @@ def edit_shift(community: Community, week: str, shift_id: int, action: str):
         "unpin": lambda: planning.set_pin(community, week, shift, volunteer, False),
     }
     try:
-        _flash_warnings(in_write_transaction(verbs[action]) or [])
+        _flash_warnings(in_write_transaction(verbs[action]) or [], community, week)
     except planning.PlanningError as error:
         flash(str(error), "error")
     else:
