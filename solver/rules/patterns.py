@@ -31,6 +31,11 @@ MAX_PATTERNS_PER_VOLUNTEER = 300
 #: At most this many pattern literals per model (volunteers with fewer candidates first).
 MAX_PATTERNS = 30000
 
+#: Volunteers with more candidate shifts are not listed (the search recurses per shift).
+MAX_CANDIDATES = 200
+#: Partial subsets visited per pattern allowed before the listing gives up.
+NODES_PER_PATTERN = 64
+
 Pattern = tuple[int, ...]  # positions in the volunteer's candidate list, ascending
 
 
@@ -60,12 +65,18 @@ def volunteer_patterns(problem: Problem, vol: Volunteer, shifts: Sequence[Shift]
     A subset qualifies when no two of its shifts clash (overlap, rest, travel) and it keeps
     `max_minutes`, `max_shifts`, `max_shifts_per_day`, `max_shifts_per_activity` and
     `min_minutes`; the other rules are left to the model, so no feasible week is missed.
+    The search also gives up (None) after visiting `NODES_PER_PATTERN` * `cap` partial
+    subsets: with a high `min_minutes` most of them lead nowhere, and there can be
+    exponentially many. It gives up at once beyond `MAX_CANDIDATES` shifts.
     """
     lim = vol.limits
     n = len(shifts)
+    if n > MAX_CANDIDATES:
+        return None
     clash = [[j != i and timing_clash(problem, vol, shifts[i], shifts[j]) is not None
               for j in range(n)] for i in range(n)]
     found: list[Pattern] = []
+    visits = [NODES_PER_PATTERN * (cap + 1)]
     chosen: list[int] = []
     per_day: dict[int, int] = {}
     per_activity: dict[str, int] = {}
@@ -87,6 +98,9 @@ def volunteer_patterns(problem: Problem, vol: Volunteer, shifts: Sequence[Shift]
 
     def extend(i: int, minutes: int) -> bool:
         """List the patterns that extend `chosen` with shifts from `i` on; False past the cap."""
+        visits[0] -= 1
+        if visits[0] < 0:
+            return False
         if i == n:
             if keeps_min_minutes(minutes):
                 found.append(tuple(chosen))

@@ -73,3 +73,14 @@ def test_patterns_keep_a_hint_complete_and_the_optimum(make_problem, make_volunt
     solver.parameters.num_workers = 1
     assert solver.solve(model.cp) == cp_model.OPTIMAL  # the hinted values keep every constraint
     assert model.scale.to_document(solver.objective_value) == sol.objective
+
+
+def test_a_listing_that_finds_little_gives_up_instead_of_visiting_every_subset(make_problem, make_volunteer,
+                                                                             make_shift):
+    # 40 one-hour shifts and min_minutes of 39 hours: only 41 weeks qualify, but a plain
+    # search would visit about 2**40 partial subsets to find them.
+    shifts = [make_shift(f"s{i}", f"2026-12-{7 + i // 8:02d}T{8 + i % 8:02d}:00",
+                         f"2026-12-{7 + i // 8:02d}T{9 + i % 8:02d}:00") for i in range(40)]
+    vol = make_volunteer("v1", limits={"min_minutes": 39 * 60, "min_minutes_strict": True})
+    p = make_problem(volunteers=[vol], shifts=shifts)
+    assert volunteer_patterns(p, p.volunteers[0], p.shifts, cap=300) is None
