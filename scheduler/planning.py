@@ -44,7 +44,6 @@ from scheduler.weeks import active_shift_ids, parse_week
 from solver.checker import check
 from solver.domain import FEASIBLE, OPTIMAL, Assignment, Problem, Solution
 from solver.engine import solve
-from solver.greedy import greedy_assign
 from solver.parse import ProblemError
 
 # The draft and publishing verbs live in their own modules and belong to this API too.
@@ -66,7 +65,7 @@ __all__ = [
     "RuleWarning", "RunInProgress", "active_run", "apply_solution", "assign", "cancel_run", "claim_run",
     "default_time_limit", "diff_plans", "draft_problem", "editable_week", "elapsed", "expire_stale_run",
     "latest_run", "max_time_limit", "notify", "plan_of_draft", "plan_of_version", "publish", "restore",
-    "run_schedule", "set_pin", "solver_workers", "start_replan", "start_run", "unassign", "unfilled_places",
+    "run_schedule", "set_pin", "solver_workers", "start_replan", "start_run", "unassign",
     "version_by_number", "versions",
 ]
 
@@ -187,8 +186,8 @@ def _finish(run: ScheduleRun, status: RunStatus, *, error: Optional[str] = None)
 
 
 class ProgressWriter:
-    """The engine's ``on_progress``: writes the best objective, bound and seconds to the
-    run row, at most every `PROGRESS_INTERVAL` seconds.
+    """The engine's ``on_progress``: writes the best objective, bound, unfilled places and
+    seconds to the run row, at most every `PROGRESS_INTERVAL` seconds.
 
     It is called from CP-SAT's threads, without an app context, so it writes through its
     own connection of `engine` instead of the request's session.
@@ -203,9 +202,12 @@ class ProgressWriter:
         self.pending: Optional[dict] = None
         self.writes = 0
 
-    def __call__(self, objective: float, bound: Optional[float], seconds: float) -> None:
+    def __call__(self, objective: float, bound: Optional[float], seconds: float, *,
+                 unfilled: Optional[int] = None) -> None:
         with self.lock:
             self.pending = {"best_objective": objective, "bound": bound, "seconds": seconds}
+            if unfilled is not None:
+                self.pending["unfilled_places"] = unfilled
             if clock.monotonic() - self.last_write >= self.interval:
                 self._write()
 
@@ -252,9 +254,6 @@ def run_schedule(run_id: int, *, workers: Optional[int] = None, seed: int = 0) -
         export = export_week(run.community, run.week)
         run.problem_json = json.dumps(export.document, ensure_ascii=False)
         run.notes_json = json.dumps([note.to_dict() for note in export.notes])
-        # The engine's progress reports carry no unfilled count: show the first (greedy)
-        # schedule's until the engine's own answer replaces it.
-        run.unfilled_places = unfilled_places(export.problem, greedy_assign(export.problem))
         db.session.commit()
         # No ORM access until the solve is over: a read transaction held across it would
         # see a stale snapshot (SQLite) once the progress writer has written.
@@ -281,15 +280,6 @@ def run_schedule(run_id: int, *, workers: Optional[int] = None, seed: int = 0) -
         _finish(run, RunStatus.FAILED, error=reason)
         db.session.commit()
     return run
-
-
-def unfilled_places(problem: Problem, assignments: Iterable[Assignment]) -> int:
-    """Places below ``need`` over every role of `problem` with `assignments`."""
-    counts: dict[tuple[str, str], int] = {}
-    for a in assignments:
-        counts[(a.shift, a.role)] = counts.get((a.shift, a.role), 0) + 1
-    return sum(max(0, role.need - counts.get((shift.id, role.name), 0))
-               for shift in problem.shifts for role in shift.roles)
 
 
 def _begin_write() -> None:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import time
@@ -35,7 +36,8 @@ from solver.search import SearchOutcome, run_search
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, Optional[float], float], None]
+#: ``on_progress(objective, bound, seconds)``, or with a keyword parameter ``unfilled`` too.
+Progress = Callable[..., None]
 
 #: Relative tolerance when comparing objectives (SOLVER_API.md).
 TOLERANCE = 1e-6
@@ -50,24 +52,40 @@ EXPLAIN_SHARE = 0.15
 
 
 class _Reports:
-    """Forwards strictly improving objectives to the caller's callback, never raising."""
+    """Forwards strictly improving objectives to the caller's callback, never raising.
+
+    A callback that declares a keyword parameter ``unfilled`` also gets the schedule's
+    places below ``need``, so that a progress bar can show them while the search runs.
+    """
 
     def __init__(self, on_progress: Optional[Progress], started: float) -> None:
         self.on_progress = on_progress
         self.started = started
         self.best = math.inf
+        self.with_unfilled = on_progress is not None and _takes_keyword(on_progress, "unfilled")
 
-    def __call__(self, objective: float, bound: Optional[float]) -> None:
+    def __call__(self, objective: float, bound: Optional[float], unfilled: int) -> None:
         if self.on_progress is None or objective >= self.best - TOLERANCE * max(1.0, abs(self.best)):
             return
         self.best = objective
         if bound is not None:
             bound = min(bound, objective)
+        extra = {"unfilled": unfilled} if self.with_unfilled else {}
         try:
-            self.on_progress(objective, bound, time.perf_counter() - self.started)
+            self.on_progress(objective, bound, time.perf_counter() - self.started, **extra)
         except Exception:  # a broken progress bar must not break the solve
             log.exception("on_progress callback failed; no more progress reports")
             self.on_progress = None
+
+
+def _takes_keyword(fn: Callable[..., None], name: str) -> bool:
+    """Whether `fn` accepts a keyword argument `name` (by name or through ``**kwargs``)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is p.VAR_KEYWORD or (p.name == name and p.kind is not p.POSITIONAL_ONLY)
+               for p in params)
 
 
 @dataclass
@@ -79,6 +97,8 @@ class _PartState:
     greedy: GreedyResult
     best: Optional[list[Assignment]] = None
     value: Optional[float] = None
+    #: Places below ``need`` in `best`.
+    unfilled: int = 0
     bound: Optional[float] = None
     stats: dict[str, object] = field(default_factory=dict)
     #: The model's named penalties of `best`, when it is CP-SAT's schedule.
@@ -92,7 +112,8 @@ def solve(problem: Problem, *, time_limit: float = 30.0, workers: int = 0, seed:
     `workers` is CP-SAT's number of search workers (0: one per core); with `workers=1` and
     the same `seed` the result is reproducible (as long as the search ends before the time
     limit). `on_progress(objective, bound, seconds)` is called on every improving solution;
-    `bound` is a proven lower bound in document units or ``None``.
+    `bound` is a proven lower bound in document units or ``None``. If `on_progress` takes a
+    keyword parameter ``unfilled``, it gets the places below ``need`` too.
     """
     started = time.perf_counter()
     try:
@@ -126,7 +147,7 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
     if all(s.value is not None for s in states):
         first_seconds = elapsed()
         stats["first_solution_source"] = "greedy"
-        report(_total(states, split.constant), None)
+        report(_total(states, split.constant), None, sum(s.unfilled for s in states))
 
     # Keep time for explaining the unfilled roles after the search (about as many as the
     # greedy schedules leave), so that the whole answer comes within the time limit.
@@ -174,6 +195,12 @@ def _short_roles(problem: Problem, assignments: Sequence[Assignment]) -> int:
     return sum(1 for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need)
 
 
+def short_places(problem: Problem, assignments: Sequence[Assignment]) -> int:
+    """How many places (people below `need`) `assignments` leave over the roles of `problem`."""
+    people = _headcounts(assignments)
+    return sum(max(0, r.need - people.get((s.id, r.name), 0)) for s in problem.shifts for r in s.roles)
+
+
 def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool, *,
                  seconds: float) -> _PartState:
     """A part's state with its greedy schedule (its best so far when it keeps every rule)."""
@@ -183,6 +210,7 @@ def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool, *
     if greedy.valid:
         state.best = list(greedy.assignments)
         state.value = evaluate(part.problem, greedy.assignments, count_changes=count_changes).objective
+        state.unfilled = short_places(part.problem, greedy.assignments)
     return state
 
 
@@ -197,14 +225,15 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
                        ("assignment_variables", len(model.x))):
         totals[key] += value
 
-    def on_solution(objective: float, bound: Optional[float]) -> None:
+    def on_solution(objective: float, bound: Optional[float], unfilled: int) -> None:
         others = [s for s in states if s is not state]
         if any(s.value is None for s in others):
             return
         total_bound = None
         if bound is not None and all(s.bound is not None for s in others):
             total_bound = sum(s.bound for s in others) + bound + constant
-        report(sum(s.value for s in others) + objective + constant, total_bound)
+        report(sum(s.value for s in others) + objective + constant, total_bound,
+               sum(s.unfilled for s in others) + unfilled)
 
     outcome = run_search(model, time_limit=time_limit, workers=workers, seed=seed, started=started,
                          on_solution=on_solution, feasible_hint=complete)
@@ -214,6 +243,7 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
         value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
         if state.value is None or value <= state.value:
             state.best, state.value = outcome.assignments, value
+            state.unfilled = short_places(state.part.problem, outcome.assignments)
             state.penalties = outcome.penalties
     state.bound = outcome.bound
     return outcome
@@ -231,7 +261,7 @@ def _answer(problem: Problem, states: list[_PartState], constant: float, report:
     if all(s.bound is not None for s in states):
         bound = min(sum(s.bound for s in states) + constant, result.objective)
     proven = bound is not None and result.objective - bound <= TOLERANCE * max(1.0, abs(result.objective))
-    report(result.objective, bound)
+    report(result.objective, bound, short_places(problem, assignments))
     stats["seconds"] = round(elapsed(), 3)
     return Solution(
         status=OPTIMAL if proven else FEASIBLE,

@@ -27,8 +27,9 @@ FULL_SUBSOLVERS = ("max_lp", "lb_tree_search", "default_lp", "core", "quick_rest
 #: which find good schedules in big models and feasible ones in tight rosters.
 PROVE_TRIPLES = 4000
 
-#: Called with (model objective, model bound) in document units on each CP-SAT solution.
-OnSolution = Callable[[float, Optional[float]], None]
+#: Called with (model objective, model bound) in document units and the places below
+#: ``need`` on each CP-SAT solution.
+OnSolution = Callable[[float, Optional[float], int], None]
 
 
 @dataclass
@@ -84,7 +85,17 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         if self.on_solution is not None:
             scale = self.model.scale
             bound = document_bound(self.model, self.best_objective_bound)
-            self.on_solution(scale.to_document(self.objective_value), bound)
+            self.on_solution(scale.to_document(self.objective_value), bound, self._short_places())
+
+    def _short_places(self) -> int:
+        """Places below ``need`` in the current solution."""
+        total = 0
+        for s, shift in enumerate(self.model.problem.shifts):
+            for r, role in enumerate(shift.roles):
+                if role.need:
+                    people = sum(self.boolean_value(x) for x in self.model.role_vars(s, r))
+                    total += max(0, role.need - people)
+        return total
 
 
 def document_bound(model: ScheduleModel, value: float) -> Optional[float]:

@@ -144,6 +144,15 @@ def test_on_progress_reports_improving_objectives_with_valid_bounds():
     assert [s for _, _, s in seen] == sorted(s for _, _, s in seen)
 
 
+def test_on_progress_with_an_unfilled_keyword_gets_the_places_below_need():
+    # Two volunteers for three one-person shifts at the same time: one place stays empty.
+    p = problem([vol("v1"), vol("v2")], [shift(f"s{i}", day(0, "09:00", "11:00")) for i in range(3)])
+    seen: list[int] = []
+    sol = solved(p, on_progress=lambda o, b, s, *, unfilled: seen.append(unfilled))
+    assert sum(u.missing for u in sol.unfilled) == 1
+    assert seen and all(n >= 1 for n in seen) and seen[-1] == 1
+
+
 def test_a_failing_progress_callback_does_not_break_the_solve():
     def broken(objective: float, bound: float | None, seconds: float) -> None:
         raise RuntimeError("progress bar gone")
