@@ -26,8 +26,14 @@ from solver.domain import Problem, Shift, Volunteer
 from solver.eligibility import timing_clash
 from solver.model import ScheduleModel, ValueOf
 
-#: A volunteer with more possible weeks than this keeps only the plain formulation.
+#: A volunteer with more possible weeks than this keeps only the plain formulation...
 MAX_PATTERNS_PER_VOLUNTEER = 300
+#: ...unless at most `MAX_BUSY` volunteers are left over, who then get up to this many each:
+#: when nearly everyone is covered, the LP's fractional splitting concentrates on the few
+#: that are not (the demo week: 5 of 150 left its proof open), while listing dozens of
+#: big sets only slows the LP down.
+MAX_PATTERNS_PER_BUSY_VOLUNTEER = 10000
+MAX_BUSY = 8
 #: At most this many pattern literals per model (volunteers with fewer candidates first).
 MAX_PATTERNS = 30000
 
@@ -42,20 +48,37 @@ Pattern = tuple[int, ...]  # positions in the volunteer's candidate list, ascend
 def add_work_patterns(m: ScheduleModel) -> None:
     """Add the pattern formulation for the volunteers whose weeks can be listed in budget."""
     budget = MAX_PATTERNS
-    by_candidates = sorted(range(len(m.problem.volunteers)), key=lambda v: len(m.elig.shifts_of[v]))
+    by_candidates = sorted((v for v in range(len(m.problem.volunteers)) if len(m.elig.shifts_of[v]) >= 2),
+                           key=lambda v: len(m.elig.shifts_of[v]))
+    busy: list[int] = []
     for v in by_candidates:
-        mine = m.elig.shifts_of[v]
-        if len(mine) < 2:
-            continue
-        if budget < len(mine) + 1:
-            break
-        shifts = [m.problem.shifts[s] for s in mine]
-        patterns = volunteer_patterns(m.problem, m.problem.volunteers[v], shifts,
-                                      cap=min(MAX_PATTERNS_PER_VOLUNTEER, budget))
-        if patterns is None or all(len(p) <= 1 for p in patterns):
-            continue  # too many to list, or nothing that the plain model does not see already
-        budget -= len(patterns)
-        _add_patterns(m, v, mine, patterns)
+        added = _try_volunteer(m, v, min(MAX_PATTERNS_PER_VOLUNTEER, budget))
+        if added is None:
+            busy.append(v)
+        else:
+            budget -= added
+    if len(busy) > MAX_BUSY:
+        return
+    for v in busy:
+        added = _try_volunteer(m, v, min(MAX_PATTERNS_PER_BUSY_VOLUNTEER, budget))
+        if added is None:
+            return
+        budget -= added
+
+
+def _try_volunteer(m: ScheduleModel, v: int, cap: int) -> Optional[int]:
+    """Add `v`'s patterns if there are at most `cap`; how many were added (None: too many)."""
+    mine = m.elig.shifts_of[v]
+    if cap < len(mine) + 1:
+        return None
+    patterns = volunteer_patterns(m.problem, m.problem.volunteers[v],
+                                  [m.problem.shifts[s] for s in mine], cap=cap)
+    if patterns is None:
+        return None
+    if all(len(p) <= 1 for p in patterns):
+        return 0  # nothing that the plain model does not see already
+    _add_patterns(m, v, mine, patterns)
+    return len(patterns)
 
 
 def volunteer_patterns(problem: Problem, vol: Volunteer, shifts: Sequence[Shift], *,

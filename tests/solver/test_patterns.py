@@ -17,6 +17,7 @@ from solver.checker_rules import CheckContext, volunteer_violations
 from solver.eligibility import compute_eligibility
 from solver.engine import solve
 from solver.model import build_model
+from solver.rules import patterns
 from solver.rules.patterns import volunteer_patterns
 from tests.solver.engine_helpers import validated
 from tests.solver.test_properties import parsed, random_documents
@@ -84,3 +85,17 @@ def test_a_listing_that_finds_little_gives_up_instead_of_visiting_every_subset(m
     vol = make_volunteer("v1", limits={"min_minutes": 39 * 60, "min_minutes_strict": True})
     p = make_problem(volunteers=[vol], shifts=shifts)
     assert volunteer_patterns(p, p.volunteers[0], p.shifts, cap=300) is None
+
+
+def test_a_few_busy_volunteers_are_listed_beyond_the_usual_cap(make_problem, make_volunteer, make_shift):
+    shifts = [make_shift(f"s{d}", f"2026-12-{7 + d // 2:02d}T{9 + 4 * (d % 2):02d}:00",
+                         f"2026-12-{7 + d // 2:02d}T{11 + 4 * (d % 2):02d}:00") for d in range(9)]
+    p = make_problem(volunteers=[make_volunteer("busy"), make_volunteer("capped", limits={"max_shifts": 1})],
+                     shifts=shifts)
+    elig = compute_eligibility(p)
+    model = build_model(p, elig)
+    # 2**9 weeks of the busy volunteer are listed although the usual cap is 300; the one-shift
+    # weeks of the other add nothing the plain model lacks, so they are left out.
+    assert patterns.MAX_PATTERNS_PER_VOLUNTEER < 2 ** 9 <= patterns.MAX_PATTERNS_PER_BUSY_VOLUNTEER
+    assert len(model.cp.proto.variables) - len(model.x) >= 2 ** 9
+    assert len(model.cp.proto.variables) - len(model.x) < 2 ** 9 + 30
