@@ -49,6 +49,8 @@ MIN_GREEDY_SECONDS = 0.5
 #: Time kept for `explain_unfilled` after the search: per short role, and at most this share.
 EXPLAIN_SECONDS_PER_ROLE = 0.08
 EXPLAIN_SHARE = 0.15
+#: A part still open after every part had its turn searches again only with this much time.
+MIN_RESUME_SECONDS = 1.0
 
 
 class _Reports:
@@ -169,6 +171,15 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
             # The other parts had schedules already: this part's first one completed the set.
             first_seconds = outcome.first_seconds if outcome.first_seconds is not None else elapsed()
             stats["first_solution_source"] = "cp-sat"
+    # Parts that finished early leave time over: the parts still short of a proof get it,
+    # each searching again from its best schedule (widest gap first).
+    still_open = sorted((s for s in order if _gap(s) > 0), key=_gap, reverse=True)
+    for i, state in enumerate(still_open):
+        share = max(1, state.part.triples) / sum(max(1, s.part.triples) for s in still_open[i:])
+        budget = (search_limit - elapsed()) * share
+        if budget >= MIN_RESUME_SECONDS:
+            _search_part(state, states, split.constant, count_changes, None, report,
+                         time_limit=budget, workers=workers, seed=seed, started=started)
 
     penalties = {name: value for s in states for name, value in s.penalties.items()}
     stats.update(totals, first_solution_seconds=_round(first_seconds),
@@ -214,16 +225,34 @@ def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool, *
     return state
 
 
+def _gap(state: _PartState) -> float:
+    """How far the part's best schedule may be from its optimum: 0 when proven (or when it
+    has no schedule at all, which no more time given afterwards is meant to fix), infinite
+    without a bound."""
+    if state.value is None:
+        return 0.0
+    if state.bound is None:
+        return math.inf
+    gap = state.value - state.bound
+    return gap if gap > TOLERANCE * max(1.0, abs(state.value)) else 0.0
+
+
 def _search_part(state: _PartState, states: list[_PartState], constant: float, count_changes: bool,
-                 totals: dict[str, int], report: _Reports, *, time_limit: float, workers: int,
+                 totals: Optional[dict[str, int]], report: _Reports, *, time_limit: float, workers: int,
                  seed: int, started: float) -> SearchOutcome:
-    """Build and search one part's model; keep its schedule if it beats the part's best."""
+    """Build and search one part's model from its best schedule (else the greedy's); keep
+    the result if it beats the part's best. `totals` counts the model's size (None when the
+    part is searched again)."""
     model = build_model(state.part.problem, state.elig, count_changes=count_changes)
-    complete = model.add_hint(state.greedy.assignments) and state.greedy.valid
+    if state.best is not None:
+        complete = model.add_hint(state.best)
+    else:
+        complete = model.add_hint(state.greedy.assignments) and state.greedy.valid
     for key, value in (("variables", len(model.cp.proto.variables)),
                        ("constraints", len(model.cp.proto.constraints)),
                        ("assignment_variables", len(model.x))):
-        totals[key] += value
+        if totals is not None:
+            totals[key] += value
 
     def on_solution(objective: float, bound: Optional[float], unfilled: int) -> None:
         others = [s for s in states if s is not state]
@@ -238,14 +267,16 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
     outcome = run_search(model, time_limit=time_limit, workers=workers, seed=seed, started=started,
                          on_solution=on_solution, feasible_hint=complete)
     state.stats = dict(outcome.stats, hint="feasible" if complete else "partial",
-                       triples=state.part.triples, seconds=round(time.perf_counter() - started, 3))
+                       triples=state.part.triples, seconds=round(time.perf_counter() - started, 3),
+                       resumed=totals is None)
     if outcome.assignments is not None:
         value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
         if state.value is None or value <= state.value:
             state.best, state.value = outcome.assignments, value
             state.unfilled = short_places(state.part.problem, outcome.assignments)
             state.penalties = outcome.penalties
-    state.bound = outcome.bound
+    if outcome.bound is not None:
+        state.bound = outcome.bound if state.bound is None else max(state.bound, outcome.bound)
     return outcome
 
 

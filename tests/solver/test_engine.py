@@ -266,6 +266,29 @@ def test_independent_parts_are_solved_apart_to_the_same_optimum(monkeypatch):
     assert seen[-1] == pytest.approx(apart.objective)
 
 
+def test_time_left_by_a_quick_part_goes_to_a_part_cut_short(monkeypatch):
+    import solver.engine
+
+    p = two_communities()
+    monkeypatch.setattr("solver.decompose.MIN_PART_TRIPLES", 1)
+    real_search = solver.engine.run_search
+    limits: dict[str, list[float]] = {}
+
+    def first_search_cut_short(model, *, time_limit, **kwargs):
+        part = model.problem.shifts[0].area
+        limits.setdefault(part, []).append(time_limit)
+        outcome = real_search(model, time_limit=time_limit, **kwargs)
+        if len(limits[part]) == 1 and part == "riverside":
+            outcome.bound = None  # as if its share had run out before any proof
+        return outcome
+
+    monkeypatch.setattr(solver.engine, "run_search", first_search_cut_short)
+    sol = solved(p, time_limit=20)
+    assert len(limits["riverside"]) == 2 and len(limits["hillside"]) == 1
+    assert limits["riverside"][1] >= solver.engine.MIN_RESUME_SECONDS
+    assert sol.status == OPTIMAL and sol.objective == pytest.approx(solved(p).objective)
+
+
 def test_an_infeasible_part_makes_the_whole_infeasible(monkeypatch):
     p = problem([vol("r0", areas=["riverside"], limits={"max_shifts": 1}), vol("h0", areas=["hillside"])],
                 [shift("r1", day(0, "09:00", "11:00"), area="riverside"),
