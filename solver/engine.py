@@ -242,7 +242,8 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
                  seed: int, started: float) -> SearchOutcome:
     """Build and search one part's model from its best schedule (else the greedy's); keep
     the result if it beats the part's best. `totals` counts the model's size (None when the
-    part is searched again)."""
+    part is searched again). Building the model counts against `time_limit`."""
+    deadline = time.perf_counter() + time_limit
     model = build_model(state.part.problem, state.elig, count_changes=count_changes)
     if state.best is not None:
         complete = model.add_hint(state.best)
@@ -264,8 +265,8 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
         report(sum(s.value for s in others) + objective + constant, total_bound,
                sum(s.unfilled for s in others) + unfilled)
 
-    outcome = run_search(model, time_limit=time_limit, workers=workers, seed=seed, started=started,
-                         on_solution=on_solution, feasible_hint=complete)
+    outcome = run_search(model, time_limit=deadline - time.perf_counter(), workers=workers, seed=seed,
+                         started=started, on_solution=on_solution, feasible_hint=complete)
     state.stats = dict(outcome.stats, hint="feasible" if complete else "partial",
                        triples=state.part.triples, seconds=round(time.perf_counter() - started, 3),
                        resumed=totals is None)

@@ -6,6 +6,7 @@ Every schedule returned is validated by the independent checker (`engine_helpers
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -287,6 +288,26 @@ def test_time_left_by_a_quick_part_goes_to_a_part_cut_short(monkeypatch):
     assert len(limits["riverside"]) == 2 and len(limits["hillside"]) == 1
     assert limits["riverside"][1] >= solver.engine.MIN_RESUME_SECONDS
     assert sol.status == OPTIMAL and sol.objective == pytest.approx(solved(p).objective)
+
+
+def test_building_the_model_counts_against_the_time_limit(monkeypatch):
+    import solver.engine
+
+    real_build, real_search = solver.engine.build_model, solver.engine.run_search
+    limits: list[float] = []
+
+    def slow_build(*args, **kwargs):
+        time.sleep(1.5)  # as on a roster of a million candidate triples
+        return real_build(*args, **kwargs)
+
+    def recorded_search(model, *, time_limit, **kwargs):
+        limits.append(time_limit)
+        return real_search(model, time_limit=time_limit, **kwargs)
+
+    monkeypatch.setattr(solver.engine, "build_model", slow_build)
+    monkeypatch.setattr(solver.engine, "run_search", recorded_search)
+    solved(community_week(volunteers=4, days=2), status=None, time_limit=2)
+    assert limits and limits[0] <= 2 - 1.5
 
 
 def test_an_infeasible_part_makes_the_whole_infeasible(monkeypatch):
