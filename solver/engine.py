@@ -31,7 +31,7 @@ from solver.eligibility import Eligibility, compute_eligibility
 from solver.evaluate import evaluate
 from solver.explain import explain_unfilled
 from solver.greedy import GreedyResult, greedy_fill
-from solver.model import build_model
+from solver.model import ScheduleModel, build_model
 from solver.search import SearchOutcome, run_search
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,8 @@ class _PartState:
     stats: dict[str, object] = field(default_factory=dict)
     #: The model's named penalties of `best`, when it is CP-SAT's schedule.
     penalties: dict[str, int] = field(default_factory=dict)
+    #: The part's model, kept while the part is short of a proof (to search it again).
+    model: Optional[ScheduleModel] = None
 
 
 def solve(problem: Problem, *, time_limit: float = 30.0, workers: int = 0, seed: int = 0,
@@ -153,7 +155,7 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
 
     # Keep time for explaining the unfilled roles after the search (about as many as the
     # greedy schedules leave), so that the whole answer comes within the time limit.
-    short = sum(_short_roles(s.part.problem, s.greedy.assignments) for s in states)
+    short = sum(len(_shortfalls(s.part.problem, s.greedy.assignments)) for s in states)
     search_limit = time_limit - min(EXPLAIN_SHARE * time_limit, EXPLAIN_SECONDS_PER_ROLE * short)
     totals = {"variables": 0, "constraints": 0, "assignment_variables": 0}
     order = sorted(states, key=lambda s: s.part.triples)
@@ -180,6 +182,8 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
         if budget >= MIN_RESUME_SECONDS:
             _search_part(state, states, split.constant, count_changes, None, report,
                          time_limit=budget, workers=workers, seed=seed, started=started)
+    for state in states:
+        state.model = None  # the models are big; only the schedules are needed from here on
 
     penalties = {name: value for s in states for name, value in s.penalties.items()}
     stats.update(totals, first_solution_seconds=_round(first_seconds),
@@ -192,24 +196,18 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
     return _answer(problem, states, split.constant, report, stats, elapsed)
 
 
-def _headcounts(assignments: Sequence[Assignment]) -> dict[tuple[str, str], int]:
-    """People per (shift id, role name)."""
+def _shortfalls(problem: Problem, assignments: Sequence[Assignment]) -> list[UnfilledRole]:
+    """The roles of `problem` that `assignments` leave below `need`, with the places missing."""
     people: dict[tuple[str, str], int] = {}
     for a in assignments:
         people[(a.shift, a.role or "")] = people.get((a.shift, a.role or ""), 0) + 1
-    return people
+    return [UnfilledRole(s.id, r.name, r.need - people.get((s.id, r.name), 0))
+            for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need]
 
 
-def _short_roles(problem: Problem, assignments: Sequence[Assignment]) -> int:
-    """How many roles of `problem` `assignments` leave below `need`."""
-    people = _headcounts(assignments)
-    return sum(1 for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need)
-
-
-def short_places(problem: Problem, assignments: Sequence[Assignment]) -> int:
+def _short_places(problem: Problem, assignments: Sequence[Assignment]) -> int:
     """How many places (people below `need`) `assignments` leave over the roles of `problem`."""
-    people = _headcounts(assignments)
-    return sum(max(0, r.need - people.get((s.id, r.name), 0)) for s in problem.shifts for r in s.roles)
+    return sum(u.missing for u in _shortfalls(problem, assignments))
 
 
 def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool, *,
@@ -221,7 +219,7 @@ def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool, *
     if greedy.valid:
         state.best = list(greedy.assignments)
         state.value = evaluate(part.problem, greedy.assignments, count_changes=count_changes).objective
-        state.unfilled = short_places(part.problem, greedy.assignments)
+        state.unfilled = _short_places(part.problem, greedy.assignments)
     return state
 
 
@@ -242,9 +240,11 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
                  seed: int, started: float) -> SearchOutcome:
     """Build and search one part's model from its best schedule (else the greedy's); keep
     the result if it beats the part's best. `totals` counts the model's size (None when the
-    part is searched again). Building the model counts against `time_limit`."""
+    part is searched again). Building the model counts against `time_limit`; a part short
+    of a proof keeps its model for the next search."""
     deadline = time.perf_counter() + time_limit
-    model = build_model(state.part.problem, state.elig, count_changes=count_changes)
+    model = state.model if state.model is not None else build_model(
+        state.part.problem, state.elig, count_changes=count_changes)
     if state.best is not None:
         complete = model.add_hint(state.best)
     else:
@@ -274,10 +274,11 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
         value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
         if state.value is None or value <= state.value:
             state.best, state.value = outcome.assignments, value
-            state.unfilled = short_places(state.part.problem, outcome.assignments)
+            state.unfilled = _short_places(state.part.problem, outcome.assignments)
             state.penalties = outcome.penalties
     if outcome.bound is not None:
         state.bound = outcome.bound if state.bound is None else max(state.bound, outcome.bound)
+    state.model = model if _gap(state) > 0 else None
     return outcome
 
 
@@ -293,7 +294,7 @@ def _answer(problem: Problem, states: list[_PartState], constant: float, report:
     if all(s.bound is not None for s in states):
         bound = min(sum(s.bound for s in states) + constant, result.objective)
     proven = bound is not None and result.objective - bound <= TOLERANCE * max(1.0, abs(result.objective))
-    report(result.objective, bound, short_places(problem, assignments))
+    report(result.objective, bound, _short_places(problem, assignments))
     stats["seconds"] = round(elapsed(), 3)
     return Solution(
         status=OPTIMAL if proven else FEASIBLE,
@@ -320,6 +321,4 @@ def _unfilled(problem: Problem, assignments: Sequence[Assignment]) -> tuple[Unfi
         return explain_unfilled(problem, assignments)
     except Exception:
         log.exception("explain_unfilled failed; reporting the unfilled roles without reasons")
-    people = _headcounts(assignments)
-    return tuple(UnfilledRole(s.id, r.name, r.need - people.get((s.id, r.name), 0))
-                 for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need)
+    return tuple(_shortfalls(problem, assignments))
