@@ -297,7 +297,7 @@ class ScheduleModel:
 
 
 def build_model(problem: Problem, eligibility: Eligibility, *, guarded: bool = False,
-                count_changes: Optional[bool] = None) -> ScheduleModel:
+                count_changes: Optional[bool] = None, work_patterns: bool = True) -> ScheduleModel:
     """The whole model: hard rules, then the soft rules that make up the objective.
 
     Then the work patterns (`solver.rules.patterns`), a redundant formulation that tightens
@@ -315,6 +315,7 @@ def build_model(problem: Problem, eligibility: Eligibility, *, guarded: bool = F
         return m  # only feasibility matters to the conflict search
     for rule in soft.SOFT_RULES:
         rule(m)
-    patterns.add_work_patterns(m)
+    if work_patterns:
+        patterns.add_work_patterns(m)
     m.finish_objective()
     return m

@@ -110,7 +110,8 @@ def run_search(model: ScheduleModel, *, time_limit: float, workers: int, seed: i
                feasible_hint: bool = False) -> SearchOutcome:
     """Solve `model`; `started` is the perf_counter origin of the reported seconds.
 
-    `feasible_hint` says that the model's hint is a complete schedule keeping every rule.
+    `feasible_hint` says that the model's hint is a complete schedule keeping every rule and
+    that both workers may search the whole model (`configure`).
     """
     solver = cp_model.CpSolver()
     configure(solver.parameters, time_limit=time_limit, workers=workers, seed=seed,

@@ -1,0 +1,230 @@
+"""Large-neighbourhood search: a first schedule and better ones, from small exact models.
+
+CP-SAT searches the whole model well while it is small. On a long roster (four weeks and
+more, tens of people, rules on runs of days) its own first-solution and neighbourhood
+workers struggle: the greedy fill breaks the rules that need *more* work (minimum minutes,
+minimum runs), and the whole model is slow to move. Both remedies here solve
+neighbourhoods (`solver.neighbourhood`): exact sub-problems that free a few volunteers on
+a few days and keep the rest of the schedule.
+
+- `repair` turns a schedule that breaks rules into one that keeps them: the volunteers who
+  break a rule (and those sharing a broken shift) lose their shifts, then get a new week,
+  a few of them at a time, each group solved exactly around the others.
+- `improve` is a large-neighbourhood search: it frees a random window of days for as many
+  volunteers as fit a size, or a few volunteers for the whole horizon, solves that with the
+  current schedule as a complete hint, and keeps the result when it is not worse. The size
+  adapts: it grows after sub-problems solved to optimality and shrinks after time-outs.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+from ortools.sat.python import cp_model
+
+from solver.checker import AssignmentIndex
+from solver.checker_rules import CheckContext, assignment_violations, shift_violations, volunteer_violations
+from solver.domain import Assignment, Problem
+from solver.eligibility import Eligibility, compute_eligibility
+from solver.evaluate import evaluate
+from solver.model import build_model
+from solver.neighbourhood import Neighbourhood, neighbourhood
+from solver.search import run_search
+
+log = logging.getLogger(__name__)
+
+#: Free candidate triples per neighbourhood: first size, and the range it adapts in.
+START_TRIPLES = 600
+MIN_TRIPLES = 100
+MAX_TRIPLES = 6000
+#: Seconds per sub-problem in `improve`: the first limit, and the range it adapts in.
+START_SECONDS = 1.5
+MIN_SECONDS = 0.5
+MAX_SECONDS = 5.0
+#: Volunteers repaired together: up to this many free triples (at least one volunteer),
+#: and at most this many seconds for each group.
+REPAIR_TRIPLES = 600
+REPAIR_SECONDS = 3.0
+#: `improve` gives up after this many neighbourhoods in a row with nothing free in them.
+MAX_EMPTY_PICKS = 50
+#: Relative tolerance when comparing objectives.
+TOLERANCE = 1e-9
+
+#: Called with the new whole objective and schedule after each improvement.
+OnImprove = Callable[[float, list[Assignment]], None]
+
+
+@dataclass
+class LnsStats:
+    """What a search did, for the engine's stats."""
+
+    moves: int = 0
+    improving: int = 0
+    optimal: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """The stats as plain values."""
+        return {"moves": self.moves, "improving": self.improving, "optimal": self.optimal,
+                "seconds": round(self.seconds, 3)}
+
+
+def repair(problem: Problem, elig: Eligibility, assignments: Sequence[Assignment], *,
+           deadline: float, workers: int, seed: int, count_changes: bool) -> Optional[list[Assignment]]:
+    """A schedule keeping every hard rule, rebuilt around the parts of `assignments` that do;
+    None when time runs out or a group of volunteers has no valid week around the others."""
+    kept, broken = _valid_core(problem, assignments)
+    if not broken:
+        return kept
+    order = sorted(broken, key=lambda v: len(elig.shifts_of[v]))
+    batches: list[list[int]] = [[]]
+    size = 0
+    for v in order:
+        triples = sum(len(elig.roles[(v, s)]) for s in elig.shifts_of[v])
+        if batches[-1] and size + triples > REPAIR_TRIPLES:
+            batches.append([])
+            size = 0
+        batches[-1].append(v)
+        size += triples
+    schedule = list(kept)
+    for i, batch in enumerate(batches):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        hood = neighbourhood(problem, elig, schedule, batch)
+        found = _solve(hood, count_changes, time_limit=min(REPAIR_SECONDS, left / (len(batches) - i)), workers=workers,
+                       seed=seed, complete=False)
+        if found is None:
+            log.info("repair: no valid week for volunteers %s around the others", batch)
+            return None
+        schedule = hood.merge(found[0])
+    return schedule
+
+
+def _valid_core(problem: Problem, assignments: Sequence[Assignment]) -> tuple[list[Assignment], set[int]]:
+    """The assignments of the volunteers who break no rule, and the indexes of those who do.
+
+    A volunteer breaks a rule when one of its own rules or assignments does, or when a shift
+    it works breaks one (until taking them all away leaves every shift keeping its rules).
+    """
+    ctx = CheckContext(problem)
+    vindex = {v.id: i for i, v in enumerate(problem.volunteers)}
+    index = AssignmentIndex(assignments)
+    broken = {vindex[v.id] for v in problem.volunteers
+              if volunteer_violations(ctx, v, (a.shift for a in index.by_volunteer.get(v.id, ())))
+              or any(assignment_violations(ctx, a) for a in index.by_volunteer.get(v.id, ()))}
+    missing = {f.volunteer for f in problem.fixed
+               if not any(a.volunteer == f.volunteer and (f.role is None or a.role == f.role)
+                          for a in index.by_shift.get(f.shift, ()))}
+    broken |= {vindex[v] for v in missing}
+    while True:
+        kept = [a for a in assignments if vindex[a.volunteer] not in broken]
+        by_shift = AssignmentIndex(kept).by_shift
+        more = {vindex[a.volunteer] for s in problem.shifts
+                if shift_violations(ctx, s, by_shift.get(s.id, ())) for a in by_shift[s.id]}
+        if not more:
+            return kept, broken
+        broken |= more
+
+
+def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignment], value: float, *,
+            deadline: float, workers: int, seed: int, count_changes: bool, patience: Optional[int] = None,
+            on_improve: Optional[OnImprove] = None) -> tuple[list[Assignment], float, LnsStats]:
+    """Large-neighbourhood search from `assignments` (valid, of objective `value`) until
+    `deadline`, or until `patience` moves in a row have not improved the schedule; the best
+    schedule, its objective and what the search did."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    stats = LnsStats()
+    best, best_value = list(assignments), value
+    per_day = _triples_per_day(problem, elig)
+    size, seconds = START_TRIPLES, START_SECONDS
+    movable = [v for v in range(len(problem.volunteers)) if elig.shifts_of[v]]
+    idle = empty = 0
+    while movable and deadline - time.perf_counter() > MIN_SECONDS and (patience is None or idle < patience):
+        volunteers, days = _pick(rng, problem, per_day, movable, size)
+        hood = neighbourhood(problem, elig, best, volunteers, days)
+        if not hood.free_triples:
+            empty += 1
+            if empty >= MAX_EMPTY_PICKS:
+                break  # everything the picks free is frozen: nothing can move
+            continue
+        empty = 0
+        limit = min(seconds, deadline - time.perf_counter())
+        found = _solve(hood, count_changes, time_limit=limit, workers=workers,
+                       seed=rng.randrange(1 << 30), complete=True)
+        stats.moves += 1
+        idle += 1
+        if found is None:
+            size, seconds = max(MIN_TRIPLES, int(size / 1.2)), min(MAX_SECONDS, seconds * 1.2)
+            continue
+        schedule, optimal = found
+        if optimal:
+            stats.optimal += 1
+            size = min(MAX_TRIPLES, int(size * 1.2))
+        else:
+            size, seconds = max(MIN_TRIPLES, int(size / 1.2)), min(MAX_SECONDS, seconds * 1.1)
+        before = evaluate(hood.problem, hood.current, count_changes=count_changes).objective
+        after = evaluate(hood.problem, schedule, count_changes=count_changes).objective
+        if after <= before + TOLERANCE * max(1.0, abs(before)):
+            best = hood.merge(schedule)
+            if after < before - TOLERANCE * max(1.0, abs(before)):
+                best_value += after - before
+                stats.improving += 1
+                idle = 0
+                if on_improve is not None:
+                    on_improve(best_value, best)
+    stats.seconds = time.perf_counter() - started
+    return best, best_value, stats
+
+
+def _triples_per_day(problem: Problem, elig: Eligibility) -> list[dict[int, int]]:
+    """Per volunteer: candidate triples by horizon day."""
+    counts: list[dict[int, int]] = [{} for _ in problem.volunteers]
+    for (v, s), roles in elig.roles.items():
+        day = problem.shifts[s].day
+        counts[v][day] = counts[v].get(day, 0) + len(roles)
+    return counts
+
+
+def _pick(rng: random.Random, problem: Problem, per_day: list[dict[int, int]], movable: list[int],
+          size: int) -> tuple[list[int], Optional[set[int]]]:
+    """Volunteers and days to free, about `size` candidate triples: every other time a window
+    of days for random volunteers, otherwise random volunteers over the whole horizon."""
+    horizon = problem.num_days
+    if horizon > 1 and rng.random() < 0.5:
+        first = rng.randrange(horizon)
+        length = rng.randint(1, max(1, min(horizon, 14)))
+        days: Optional[set[int]] = set(range(first, min(horizon, first + length)))
+    else:
+        days = None
+    order = movable[:]
+    rng.shuffle(order)
+    chosen, total = [], 0
+    for v in order:
+        here = sum(per_day[v].values()) if days is None else sum(per_day[v].get(d, 0) for d in days)
+        if not here:
+            continue
+        chosen.append(v)
+        total += here
+        if total >= size:
+            break
+    return chosen, days
+
+
+def _solve(hood: Neighbourhood, count_changes: bool, *, time_limit: float, workers: int, seed: int,
+           complete: bool) -> Optional[tuple[list[Assignment], bool]]:
+    """The best schedule of a neighbourhood within `time_limit`, and whether it is proven
+    optimal; None when none was found. `complete`: the current schedule keeps its rules."""
+    sub = hood.problem
+    model = build_model(sub, compute_eligibility(sub), count_changes=count_changes, work_patterns=False)
+    model.add_hint(hood.current)
+    outcome = run_search(model, time_limit=time_limit, workers=workers, seed=seed,
+                         started=time.perf_counter(), feasible_hint=complete)
+    if outcome.assignments is None:
+        return None
+    return outcome.assignments, outcome.status == cp_model.OPTIMAL
