@@ -55,7 +55,7 @@ EXPLAIN_SHARE = 0.15
 #: Shares of a part's time for repairing a greedy schedule that breaks rules, and for the
 #: large-neighbourhood search before CP-SAT's (which stops earlier after `LNS_PATIENCE`
 #: moves in a row without a better schedule).
-REPAIR_SHARE = 0.3
+REPAIR_SHARE = 0.7
 LNS_SHARE = 0.75
 LNS_PATIENCE = 30
 #: A part still open after every part had its turn searches again only with this much time.

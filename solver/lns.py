@@ -45,10 +45,10 @@ MAX_TRIPLES = 6000
 START_SECONDS = 1.5
 MIN_SECONDS = 0.5
 MAX_SECONDS = 5.0
-#: Volunteers repaired together: up to this many free triples (at least one volunteer),
-#: and at most this many seconds for each group.
+#: Volunteers repaired together: up to this many free triples (at least one volunteer).
+#: Each group takes the first valid week found: the search afterwards improves it, and a
+#: roster of 150 people over a year has no time for more (Curtois 24: 1.5 s a person).
 REPAIR_TRIPLES = 600
-REPAIR_SECONDS = 3.0
 #: `improve` gives up after this many neighbourhoods in a row with nothing free in them.
 MAX_EMPTY_PICKS = 50
 #: Relative tolerance when comparing objectives.
@@ -96,8 +96,8 @@ def repair(problem: Problem, elig: Eligibility, assignments: Sequence[Assignment
         if left <= 0:
             return None
         hood = neighbourhood(problem, elig, schedule, batch)
-        found = _solve(hood, count_changes, time_limit=min(REPAIR_SECONDS, left / (len(batches) - i)), workers=workers,
-                       seed=seed, complete=False)
+        found = _solve(hood, count_changes, time_limit=left, workers=workers, seed=seed, complete=False,
+                       first_only=True)
         if found is None:
             log.info("repair: no valid week for volunteers %s around the others", batch)
             return None
@@ -217,14 +217,16 @@ def _pick(rng: random.Random, problem: Problem, per_day: list[dict[int, int]], m
 
 
 def _solve(hood: Neighbourhood, count_changes: bool, *, time_limit: float, workers: int, seed: int,
-           complete: bool) -> Optional[tuple[list[Assignment], bool]]:
+           complete: bool, first_only: bool = False) -> Optional[tuple[list[Assignment], bool]]:
     """The best schedule of a neighbourhood within `time_limit`, and whether it is proven
-    optimal; None when none was found. `complete`: the current schedule keeps its rules."""
+    optimal; None when none was found. `complete`: the current schedule keeps its rules;
+    `first_only`: the first schedule found will do."""
     sub = hood.problem
     model = build_model(sub, compute_eligibility(sub), count_changes=count_changes, work_patterns=False)
     model.add_hint(hood.current)
     outcome = run_search(model, time_limit=time_limit, workers=workers, seed=seed,
-                         started=time.perf_counter(), feasible_hint=complete)
+                         started=time.perf_counter(), feasible_hint=complete, light_presolve=True,
+                         first_only=first_only)
     if outcome.assignments is None:
         return None
     return outcome.assignments, outcome.status == cp_model.OPTIMAL

@@ -80,16 +80,19 @@ def neighbourhood(problem: Problem, elig: Eligibility, current: Sequence[Assignm
     forbidden: list[Forbidden] = []
     shifts: dict[int, Shift] = {}
     free_triples = 0
-    for s in sorted(candidates | set(mine_on)):
+    # A freed volunteer's fixed entries stay in view even where the schedule breaks them
+    # (`solver.lns.repair`), so that the sub-problem cannot drop them.
+    needed = set(mine_on) | {sindex[f.shift] for f in problem.fixed if vindex[f.volunteer] in freed}
+    for s in sorted(candidates | needed):
         shift = problem.shifts[s]
         supervision, binding = _supervision_left(shift, kept_on_shift.get(s, ()))
         frozen = (s not in candidates or binding
                   or any(r.continuity and (shift.activity, r.name) in kept_series for r in shift.roles))
         if frozen:
-            if s not in mine_on:
+            if s not in needed:
                 continue
-            fixed += mine_on[s]
-            on = {vindex[a.volunteer] for a in mine_on[s]}
+            fixed += mine_on.get(s, [])
+            on = {vindex[a.volunteer] for a in mine_on.get(s, [])}
             forbidden += [Forbidden(problem.volunteers[v].id, shift.id) for v in elig.volunteers_of[s]
                           if v in freed and v not in on]
         else:

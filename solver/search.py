@@ -51,7 +51,8 @@ class SearchOutcome:
 
 
 def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: int, seed: int,
-              triples: int = 0, feasible_hint: bool = False) -> None:
+              triples: int = 0, feasible_hint: bool = False, light_presolve: bool = False,
+              first_only: bool = False) -> None:
     """CP-SAT parameters of a search of a model with `triples` candidate triples.
 
     The cover constraints of roles that need one person become clauses in presolve, and
@@ -62,6 +63,12 @@ def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: i
     params.max_time_in_seconds = max(0.05, time_limit)
     params.num_workers = max(0, workers)
     params.random_seed = seed
+    if light_presolve:
+        # Symmetry detection and probing took most of a second-long search of one person's
+        # year (Curtois 24: search starts at 1.0 s instead of 1.85 s).
+        params.symmetry_level = 0
+        params.cp_model_probing_level = 0
+    params.stop_after_first_solution = first_only
     if workers == 1:
         params.linearization_level = 2
         return
@@ -107,15 +114,19 @@ def document_bound(model: ScheduleModel, value: float) -> Optional[float]:
 
 def run_search(model: ScheduleModel, *, time_limit: float, workers: int, seed: int,
                started: float, on_solution: Optional[OnSolution] = None,
-               feasible_hint: bool = False) -> SearchOutcome:
+               feasible_hint: bool = False, light_presolve: bool = False,
+               first_only: bool = False) -> SearchOutcome:
     """Solve `model`; `started` is the perf_counter origin of the reported seconds.
 
     `feasible_hint` says that the model's hint is a complete schedule keeping every rule and
-    that both workers may search the whole model (`configure`).
+    that both workers may search the whole model (`configure`). `light_presolve` skips
+    CP-SAT's costlier presolve steps, for the many short searches of `solver.lns`;
+    `first_only` stops at the first schedule found.
     """
     solver = cp_model.CpSolver()
     configure(solver.parameters, time_limit=time_limit, workers=workers, seed=seed,
-              triples=len(model.x), feasible_hint=feasible_hint)
+              triples=len(model.x), feasible_hint=feasible_hint, light_presolve=light_presolve,
+              first_only=first_only)
     callback = _Callback(model, started, on_solution)
     status = solver.solve(model.cp, callback)
     stats: dict[str, object] = {"cp_sat_status": solver.status_name(status),
