@@ -26,7 +26,7 @@ from typing import Callable, Optional, Sequence
 
 from ortools.sat.python import cp_model
 
-from solver.checker import AssignmentIndex
+from solver.checker import AssignmentIndex, fixed_present
 from solver.checker_rules import CheckContext, assignment_violations, shift_violations, volunteer_violations
 from solver.domain import Assignment, Problem
 from solver.eligibility import Eligibility, compute_eligibility
@@ -117,10 +117,7 @@ def _valid_core(problem: Problem, assignments: Sequence[Assignment]) -> tuple[li
     broken = {vindex[v.id] for v in problem.volunteers
               if volunteer_violations(ctx, v, (a.shift for a in index.by_volunteer.get(v.id, ())))
               or any(assignment_violations(ctx, a) for a in index.by_volunteer.get(v.id, ()))}
-    missing = {f.volunteer for f in problem.fixed
-               if not any(a.volunteer == f.volunteer and (f.role is None or a.role == f.role)
-                          for a in index.by_shift.get(f.shift, ()))}
-    broken |= {vindex[v] for v in missing}
+    broken |= {vindex[x.volunteer] for x in fixed_present(ctx, index)}
     while True:
         kept = [a for a in assignments if vindex[a.volunteer] not in broken]
         by_shift = AssignmentIndex(kept).by_shift

@@ -68,7 +68,8 @@ def configure(params: "cp_model.SatParameters", *, time_limit: float, workers: i
         # year (Curtois 24: search starts at 1.0 s instead of 1.85 s).
         params.symmetry_level = 0
         params.cp_model_probing_level = 0
-    params.stop_after_first_solution = first_only
+    if first_only:
+        params.stop_after_first_solution = True
     if workers == 1:
         params.linearization_level = 2
         return

@@ -177,7 +177,8 @@ def forbidden_successions(m: ScheduleModel) -> None:
     all the rules from one activity make a single constraint per day: at most one of "works
     it on day d" and "works one of its forbidden followers on day d + 1". One such row
     replaces a clause per pair (Curtois 24: 97,000 clauses per person) and is tighter in the
-    LP. Otherwise each rule and day is a clause of its own, behind the rule's guard.
+    LP. Otherwise (and for a single follower) each rule and day is a clause of its own,
+    behind the rule's guard.
     """
     rules = m.problem.rules.forbidden_successions
     if not rules:
@@ -209,9 +210,9 @@ def forbidden_successions(m: ScheduleModel) -> None:
                         lit = works_activity(to, day + 1)
                         if lit is not False:
                             after[lit.index] = lit  # one literal per activity; dedupe by variable
-                    if after:
+                    if len(after) > 1:
                         m.add_at_most([first] + list(after.values()), 1, None)
-                    continue
+                        continue
                 for k, to in succ:
                     second = works_activity(to, day + 1)
                     if second is not False:
