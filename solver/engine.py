@@ -228,9 +228,8 @@ def _greedy_part(part: Part, elig: Optional[Eligibility], count_changes: bool, *
     greedy = greedy_fill(part.problem, elig, count_changes=count_changes, seconds=seconds)
     state = _PartState(part, elig, greedy)
     if greedy.valid:
-        state.best = list(greedy.assignments)
-        state.value = evaluate(part.problem, greedy.assignments, count_changes=count_changes).objective
-        state.unfilled = _short_places(part.problem, greedy.assignments)
+        _keep(state, list(greedy.assignments),
+              evaluate(part.problem, greedy.assignments, count_changes=count_changes).objective)
     return state
 
 
@@ -292,9 +291,7 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
     if outcome.assignments is not None:
         value = evaluate(state.part.problem, outcome.assignments, count_changes=count_changes).objective
         if state.value is None or value <= state.value:
-            state.best, state.value = outcome.assignments, value
-            state.unfilled = _short_places(state.part.problem, outcome.assignments)
-            state.penalties = outcome.penalties
+            _keep(state, outcome.assignments, value, outcome.penalties)
     if outcome.bound is not None:
         state.bound = outcome.bound if state.bound is None else max(state.bound, outcome.bound)
     state.model = model if _gap(state) > 0 else None
@@ -319,7 +316,7 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
                           workers=workers, seed=seed, count_changes=count_changes)
         if repaired is None:
             return
-        _keep(state, repaired, count_changes)
+        _keep(state, repaired, evaluate(problem, repaired, count_changes=count_changes).objective)
         state.stats["repaired_at"] = round(time.perf_counter() - started, 3)
         on_solution(state.value, state.unfilled)
 
@@ -332,16 +329,17 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
     best, _, lns_stats = improve(problem, elig, state.best, state.value,
                                  deadline=begun + LNS_SHARE * time_limit, workers=workers, seed=seed,
                                  count_changes=count_changes, patience=LNS_PATIENCE, on_improve=on_improve)
-    _keep(state, best, count_changes)
+    _keep(state, best, evaluate(problem, best, count_changes=count_changes).objective)
     state.stats["lns"] = lns_stats.as_dict()
 
 
-def _keep(state: _PartState, assignments: list[Assignment], count_changes: bool) -> None:
-    """Make `assignments` (valid) the part's best schedule."""
+def _keep(state: _PartState, assignments: list[Assignment], value: float,
+          penalties: Optional[dict[str, int]] = None) -> None:
+    """Make `assignments` (valid, of objective `value`) the part's best schedule."""
     state.best = assignments
-    state.value = evaluate(state.part.problem, assignments, count_changes=count_changes).objective
+    state.value = value
     state.unfilled = _short_places(state.part.problem, assignments)
-    state.penalties = {}
+    state.penalties = penalties or {}
 
 
 def _answer(problem: Problem, states: list[_PartState], constant: float, report: _Reports,
