@@ -55,7 +55,7 @@ EXPLAIN_SHARE = 0.15
 #: Shares of a part's time for repairing a greedy schedule that breaks rules, and for the
 #: large-neighbourhood search before CP-SAT's (which stops earlier after `LNS_PATIENCE`
 #: moves in a row without a better schedule).
-REPAIR_SHARE = 0.7
+REPAIR_SHARE = 0.9
 LNS_SHARE = 0.75
 LNS_PATIENCE = 30
 #: A part still open after every part had its turn searches again only with this much time.
@@ -204,7 +204,7 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
     if any(s.best is None for s in states):
         stats["seconds"] = round(elapsed(), 3)
         return Solution(UNKNOWN, None, None, {}, (), stats=stats)
-    return _answer(problem, states, split.constant, report, stats, elapsed)
+    return _answer(problem, states, split.constant, report, stats, elapsed, deadline=started + time_limit)
 
 
 def _shortfalls(problem: Problem, assignments: Sequence[Assignment]) -> list[UnfilledRole]:
@@ -317,7 +317,7 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
         if repaired is None:
             return
         _keep(state, repaired, evaluate(problem, repaired, count_changes=count_changes).objective)
-        state.stats["repaired_at"] = round(time.perf_counter() - started, 3)
+        state.stats.update(repaired_at=round(time.perf_counter() - started, 3), repaired_value=state.value)
         on_solution(state.value, state.unfilled)
 
     if state.part.triples <= PROVE_TRIPLES:
@@ -330,7 +330,7 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
                                  deadline=begun + LNS_SHARE * time_limit, workers=workers, seed=seed,
                                  count_changes=count_changes, patience=LNS_PATIENCE, on_improve=on_improve)
     _keep(state, best, evaluate(problem, best, count_changes=count_changes).objective)
-    state.stats["lns"] = lns_stats.as_dict()
+    state.stats["lns"] = dict(lns_stats.as_dict(), value=state.value)
 
 
 def _keep(state: _PartState, assignments: list[Assignment], value: float,
@@ -343,8 +343,9 @@ def _keep(state: _PartState, assignments: list[Assignment], value: float,
 
 
 def _answer(problem: Problem, states: list[_PartState], constant: float, report: _Reports,
-            stats: dict[str, object], elapsed: Callable[[], float]) -> Solution:
-    """The solution document of the parts' best schedules."""
+            stats: dict[str, object], elapsed: Callable[[], float], *, deadline: float) -> Solution:
+    """The solution document of the parts' best schedules; roles explained after `deadline`
+    get only their first sentence."""
     volunteer_rank = {v.id: i for i, v in enumerate(problem.volunteers)}
     shift_rank = {s.id: i for i, s in enumerate(problem.shifts)}
     assignments = sorted((a for s in states for a in s.best),
@@ -355,6 +356,9 @@ def _answer(problem: Problem, states: list[_PartState], constant: float, report:
         bound = min(sum(s.bound for s in states) + constant, result.objective)
     proven = bound is not None and result.objective - bound <= TOLERANCE * max(1.0, abs(result.objective))
     report(result.objective, bound, _short_places(problem, assignments))
+    explaining = time.perf_counter()
+    unfilled = _unfilled(problem, assignments, deadline)
+    stats["explain_seconds"] = round(time.perf_counter() - explaining, 3)
     stats["seconds"] = round(elapsed(), 3)
     return Solution(
         status=OPTIMAL if proven else FEASIBLE,
@@ -362,7 +366,7 @@ def _answer(problem: Problem, states: list[_PartState], constant: float, report:
         bound=bound,
         components=dict(result.components),
         assignments=tuple(assignments),
-        unfilled=_unfilled(problem, assignments),
+        unfilled=unfilled,
         stats=stats,
     )
 
@@ -375,10 +379,11 @@ def _round(seconds: Optional[float]) -> Optional[float]:
     return None if seconds is None else round(seconds, 3)
 
 
-def _unfilled(problem: Problem, assignments: Sequence[Assignment]) -> tuple[UnfilledRole, ...]:
-    """The short roles with their explanations (`solver.explain`; bare counts if that fails)."""
+def _unfilled(problem: Problem, assignments: Sequence[Assignment], deadline: float) -> tuple[UnfilledRole, ...]:
+    """The short roles with their explanations (`solver.explain`; bare counts if that fails),
+    briefer after `deadline`."""
     try:
-        return explain_unfilled(problem, assignments)
+        return explain_unfilled(problem, assignments, deadline=deadline)
     except Exception:
         log.exception("explain_unfilled failed; reporting the unfilled roles without reasons")
     return tuple(_shortfalls(problem, assignments))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import time
 from typing import Callable, Iterator, NamedTuple, Optional, Sequence
 
 from solver.checker import AssignmentIndex, blocking_violations, reference_violations
@@ -24,12 +25,16 @@ QUALIFICATION_RULES = (has_skills, in_role_groups, serves_area)
 
 
 def explain_unfilled(
-    problem: Problem, assignments: Sequence[Assignment], *, max_candidates: int = 5
+    problem: Problem, assignments: Sequence[Assignment], *, max_candidates: int = 5,
+    deadline: Optional[float] = None,
 ) -> tuple[UnfilledRole, ...]:
     """One `UnfilledRole` per role with fewer than `need` people, with its reasons.
 
     Reasons are English sentences with ids and names: first who qualifies at all, then one
     sentence per candidate (at most `max_candidates`), then how many more were not listed.
+    After `deadline` (a `time.perf_counter` value) the remaining roles get only the first
+    sentence: on a long roster with thousands of short roles, weighing every candidate
+    would take minutes.
     """
     valid = [a for a in assignments if not reference_violations(problem, a, "")]
     explainer = _Explainer(problem, valid, max_candidates)
@@ -39,7 +44,8 @@ def explain_unfilled(
         for role in shift.roles:
             n = counts.get((shift.id, role.name), 0)
             if n < role.need:
-                reasons = explainer.reasons(shift, role)
+                brief = deadline is not None and time.perf_counter() > deadline
+                reasons = explainer.reasons(shift, role, brief=brief)
                 unfilled.append(UnfilledRole(shift.id, role.name, role.need - n, tuple(reasons)))
     return tuple(unfilled)
 
@@ -62,11 +68,13 @@ class _Explainer:
         self._faults: dict[tuple, dict[str, int]] = {}
         self._terms: dict[str, float] | None = None
 
-    def reasons(self, shift: Shift, role: Role) -> list[str]:
-        """The summary of who qualifies, then the candidates' reasons."""
+    def reasons(self, shift: Shift, role: Role, *, brief: bool = False) -> list[str]:
+        """The summary of who qualifies, then (unless `brief`) the candidates' reasons."""
         inside = {a.volunteer for a in self.index.by_shift.get(shift.id, ()) if a.role == role.name}
         faults = self._fault_counts(shift, role)
         reasons = [qualification_summary(self.problem, shift, role, faults, len(inside))]
+        if brief:
+            return reasons
         outside = [v for v in self.problem.volunteers if v.id not in inside]
         qualified = [v for v in outside if not faults[v.id]]
         blocked = {v.id: self._blocking(v, shift, role) for v in qualified}

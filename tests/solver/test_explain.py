@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from solver.domain import Assignment as A
@@ -256,3 +257,13 @@ def test_counts_free_candidates_beyond_the_cap() -> None:
     u = only(explain_unfilled(problem(vols, [class_shift(roles=roles)]), [], max_candidates=2))
     assert u.reasons[-1] == "2 more qualified volunteers could take it too"
     assert len(u.reasons) == 4
+
+
+def test_roles_explained_after_the_deadline_get_only_who_qualifies() -> None:
+    vols = [make_volunteer("v1", skills={"baking": 1}, days_off=["2026-12-07"]), baker("v2")]
+    p = problem(vols, [class_shift()])
+    full = only(explain_unfilled(p, []))
+    brief = only(explain_unfilled(p, [], deadline=time.perf_counter() - 1))
+    assert len(full.reasons) > 1
+    assert brief == UnfilledRole("s1", "instructor", 1, full.reasons[:1])
+    assert only(explain_unfilled(p, [], deadline=time.perf_counter() + 60)) == full
