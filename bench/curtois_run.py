@@ -204,8 +204,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for number in args.instances:
         row, raw[number] = run_instance(number, references.get(number, Reference()), args)
         rows.append(row)
+        # Everything the table will say, so that a run stopped early still tells validity.
         print(f"Instance{number}: {row.status} objective {row.objective} bound {row.bound} "
-              f"{row.seconds or 0:.1f} s {row.error}", file=sys.stderr, flush=True)
+              f"{row.seconds or 0:.1f} s, {row.violations} violations {row.error}",
+              file=sys.stderr, flush=True)
     print(f"Curtois and Qu instances, {args.time_limit:g} s per solve, {args.workers} workers, "
           f"{args.repeats} repeat(s) from seed {args.seed}")
     print(format_table(COLUMNS, [_cells(r) for r in rows] + [_median_cells(rows)],
