@@ -9,7 +9,7 @@
    their union is the first reported solution, and each is its part's complete CP-SAT hint
    and fallback. A part whose fill breaks rules (a tight roster) is repaired and improved
    by a large-neighbourhood search (`solver.lns`) first, so that CP-SAT starts from a
-   good, complete schedule there too.
+   good, complete schedule there too; a huge one is improved by that search alone.
 4. Per part, the CP-SAT model (`solver.model`) searched with a progress callback
    (`solver.search`).
 5. The answer: the exact objective of the best schedule (`solver.evaluate`), the sum of the
@@ -25,6 +25,8 @@ import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
+
+from ortools.sat.python import cp_model
 
 from solver.conflicts import explain_infeasible, static_conflicts
 from solver.decompose import Part, decompose
@@ -58,6 +60,11 @@ EXPLAIN_SHARE = 0.15
 REPAIR_SHARE = 0.9
 LNS_SHARE = 0.75
 LNS_PATIENCE = 30
+#: Above this many candidate triples a repaired part leaves the whole model out, and its
+#: neighbourhood search keeps the part's whole time: on Curtois 23 (333,000 triples)
+#: building and searching the whole model took its last 110 s for 0.1%, and on 24 (1.04
+#: million) found nothing, while each neighbourhood was still gaining more.
+LNS_ONLY_TRIPLES = 250_000
 #: A part still open after every part had its turn searches again only with this much time.
 MIN_RESUME_SECONDS = 1.0
 
@@ -116,6 +123,8 @@ class _PartState:
     penalties: dict[str, int] = field(default_factory=dict)
     #: The part's model, kept while the part is short of a proof (to search it again).
     model: Optional[ScheduleModel] = None
+    #: Whether CP-SAT searches the whole model (not for a huge repaired part, `LNS_ONLY_TRIPLES`).
+    whole_model: bool = True
 
 
 def solve(problem: Problem, *, time_limit: float = 30.0, workers: int = 0, seed: int = 0,
@@ -186,7 +195,7 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
             stats["first_solution_source"] = "repair" if repaired_at is not None else "cp-sat"
     # Parts that finished early leave time over: the parts still short of a proof get it,
     # each searching again from its best schedule (widest gap first).
-    still_open = sorted((s for s in order if _gap(s) > 0), key=_gap, reverse=True)
+    still_open = sorted((s for s in order if s.whole_model and _gap(s) > 0), key=_gap, reverse=True)
     for i, state in enumerate(still_open):
         share = max(1, state.part.triples) / sum(max(1, s.part.triples) for s in still_open[i:])
         budget = (search_limit - elapsed()) * share
@@ -266,6 +275,9 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
     if totals is not None:
         _first_and_better(state, count_changes, on_solution=lambda value, unfilled: on_solution(value, None, unfilled),
                           time_limit=time_limit, workers=workers, seed=seed, started=started)
+    if not state.whole_model:
+        state.stats.update(triples=state.part.triples, seconds=round(time.perf_counter() - started, 3))
+        return SearchOutcome(cp_model.UNKNOWN, None, None)
     before = dict(state.stats)
     model = state.model if state.model is not None else build_model(
         state.part.problem, state.elig, count_changes=count_changes)
@@ -303,7 +315,8 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
     """When the greedy schedule breaks rules (a tight roster, where CP-SAT's own search finds
     first schedules slowly or not at all), before the part's CP-SAT search: a valid schedule
     (`solver.lns.repair`), then a large-neighbourhood search from it (`solver.lns.improve`)
-    until it stops finding better schedules, so that CP-SAT starts from a good one.
+    until it stops finding better schedules, so that CP-SAT starts from a good one. A part
+    too big for a whole-model search (`LNS_ONLY_TRIPLES`) gets the search for all its time.
 
     A valid greedy schedule is left to CP-SAT alone: on community weeks it proves the optimum
     from there, and time taken by a search before it would come out of the proof."""
@@ -322,13 +335,15 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
 
     if state.part.triples <= PROVE_TRIPLES:
         return  # a model this small is CP-SAT's to search whole: neighbourhoods would be all of it
+    state.whole_model = state.part.triples <= LNS_ONLY_TRIPLES
 
     def on_improve(value: float, assignments: list[Assignment]) -> None:
         on_solution(value, _short_places(problem, assignments))
 
+    share, patience = (LNS_SHARE, LNS_PATIENCE) if state.whole_model else (1.0, None)
     best, _, lns_stats = improve(problem, elig, state.best, state.value,
-                                 deadline=begun + LNS_SHARE * time_limit, workers=workers, seed=seed,
-                                 count_changes=count_changes, patience=LNS_PATIENCE, on_improve=on_improve)
+                                 deadline=begun + share * time_limit, workers=workers, seed=seed,
+                                 count_changes=count_changes, patience=patience, on_improve=on_improve)
     _keep(state, best, evaluate(problem, best, count_changes=count_changes).objective)
     state.stats["lns"] = dict(lns_stats.as_dict(), value=state.value)
 

@@ -16,7 +16,7 @@ from solver.domain import Assignment
 from solver.eligibility import compute_eligibility
 from solver.engine import solve
 from solver.evaluate import evaluate
-from solver.greedy import greedy_fill
+from solver.greedy import GreedyResult, greedy_fill
 from solver.lns import improve, repair
 from tests.solver.engine_helpers import validated
 from tests.solver.test_properties import parsed, random_documents
@@ -62,16 +62,21 @@ def test_improving_keeps_every_rule_and_never_raises_the_objective(doc: dict):
     assert stats.moves >= stats.improving
 
 
-def test_the_search_finds_the_optimum_of_a_roster_the_greedy_gets_wrong(make_problem, make_volunteer,
-                                                                          make_shift, make_role):
-    # Two people, a run of at least 3 days for whoever works: the greedy cannot keep that,
-    # the repair must, and the search must then cover every day (the optimum).
+def _runs_roster(make_problem, make_volunteer, make_shift, make_role):
+    """Two people, a run of at least 3 days for whoever works, one place a day for a week:
+    the greedy cannot keep the runs, and the optimum covers every day."""
     days = [make_shift(f"d{d}", f"2026-12-{7 + d:02d}T09:00", f"2026-12-{7 + d:02d}T17:00",
                        roles=[make_role("r", need=1, max=1)]) for d in range(7)]
     limits = {"max_shifts_per_day": 1, "min_consecutive_days": 3, "max_consecutive_days": 4,
               "min_consecutive_days_off": 2}
-    p = make_problem(volunteers=[make_volunteer("a", limits=limits), make_volunteer("b", limits=limits)],
-                     shifts=days, weights={"fairness": 0})
+    return make_problem(volunteers=[make_volunteer("a", limits=limits), make_volunteer("b", limits=limits)],
+                        shifts=days, weights={"fairness": 0})
+
+
+def test_the_search_finds_the_optimum_of_a_roster_the_greedy_gets_wrong(make_problem, make_volunteer,
+                                                                          make_shift, make_role):
+    # The repair must keep the runs, and the search must then cover every day (the optimum).
+    p = _runs_roster(make_problem, make_volunteer, make_shift, make_role)
     elig = compute_eligibility(p)
     start = [Assignment("a", "d1", "r"), Assignment("b", "d3", "r")]  # runs of one day: both broken
     assert not check(p, start).ok
@@ -83,3 +88,29 @@ def test_the_search_finds_the_optimum_of_a_roster_the_greedy_gets_wrong(make_pro
     assert optimum.status == "optimal"
     assert check(p, best).ok
     assert math.isclose(value, optimum.objective, abs_tol=1e-6)
+
+
+def test_a_huge_repaired_part_is_improved_by_the_search_alone(monkeypatch, make_problem, make_volunteer,
+                                                              make_shift, make_role):
+    # Made "huge" by lowering the thresholds, and given a greedy schedule that breaks the
+    # runs: the engine repairs it, then searches neighbourhoods for all its time and never
+    # builds the whole model.
+    p = _runs_roster(make_problem, make_volunteer, make_shift, make_role)
+    optimum = validated(p, solve(p, time_limit=10, workers=1))
+    assert optimum.status == "optimal"
+    broken = [Assignment("a", "d1", "r"), Assignment("b", "d3", "r")]
+    problems = check(p, broken).violations
+    assert problems
+
+    def no_whole_model(*args, **kwargs):
+        raise AssertionError("the whole model was built")
+
+    monkeypatch.setattr("solver.engine.greedy_fill", lambda *a, **k: GreedyResult(broken, [str(x) for x in problems]))
+    monkeypatch.setattr("solver.engine.PROVE_TRIPLES", 0)
+    monkeypatch.setattr("solver.engine.LNS_ONLY_TRIPLES", 0)
+    monkeypatch.setattr("solver.engine.build_model", no_whole_model)
+    result = validated(p, solve(p, time_limit=2, workers=1))
+    assert result.status == "feasible" and result.bound is None
+    assert math.isclose(result.objective, optimum.objective, abs_tol=1e-6)
+    part = result.stats["cp_sat"][0]
+    assert part["lns"]["moves"] > 0 and "cp_sat_status" not in part
