@@ -17,7 +17,8 @@ from solver.eligibility import compute_eligibility
 from solver.engine import solve
 from solver.evaluate import evaluate
 from solver.greedy import GreedyResult, greedy_fill
-from solver.lns import improve, repair
+from solver.lns import _Move, _rejudge, improve, repair
+from solver.neighbourhood import neighbourhood
 from tests.solver.engine_helpers import validated
 from tests.solver.test_properties import parsed, random_documents
 
@@ -60,6 +61,44 @@ def test_improving_keeps_every_rule_and_never_raises_the_objective(doc: dict):
     assert best_value <= value + 1e-9
     assert seen == sorted(seen, reverse=True) and len(seen) == stats.improving
     assert stats.moves >= stats.improving
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(random_documents(max_volunteers=5, max_shifts=6))
+def test_moves_solved_side_by_side_keep_every_rule_and_the_objective_exact(doc: dict):
+    # Two workers: two neighbourhoods at once, each result judged on the schedule as it is
+    # when it comes back.
+    p = parsed(doc)
+    elig = compute_eligibility(p)
+    greedy = greedy_fill(p, elig)
+    if not greedy.valid:
+        return
+    count = bool(p.previous)
+    value = evaluate(p, greedy.assignments, count_changes=count).objective
+    best, best_value, stats = improve(p, elig, greedy.assignments, value, deadline=time.perf_counter() + 0.8,
+                                      workers=2, seed=3, count_changes=count)
+    report = check(p, best)
+    assert report.ok, report.violations
+    assert math.isclose(best_value, evaluate(p, best, count_changes=count).objective, abs_tol=1e-6)
+    assert best_value <= value + 1e-9
+    assert stats.rejudged >= stats.stale
+
+
+def test_a_result_that_another_move_has_made_break_a_rule_is_dropped(make_problem, make_volunteer,
+                                                                     make_shift, make_role):
+    # Two moves built on the empty schedule, one freeing a, the other b, each putting its
+    # person in the one place of d0. Once a's move is in, b's result breaks the role's max.
+    p = make_problem(volunteers=[make_volunteer("a"), make_volunteer("b")],
+                     shifts=[make_shift("d0", "2026-12-07T09:00", "2026-12-07T17:00", roles=[make_role("r", need=1, max=1)]),
+                             make_shift("d1", "2026-12-08T09:00", "2026-12-08T17:00", roles=[make_role("r", need=1, max=1)])])
+    elig = compute_eligibility(p)
+    b_move = _Move([1], None, neighbourhood(p, elig, [], [1]), version=0)
+    after_a = [Assignment("a", "d0", "r")]
+    assert check(p, after_a).ok
+    assert _rejudge(p, elig, after_a, b_move, [Assignment("b", "d0", "r")]) is None
+    rebuilt = _rejudge(p, elig, after_a, b_move, [Assignment("b", "d1", "r")])
+    assert rebuilt is not None
+    assert check(p, rebuilt.merge([Assignment("b", "d1", "r")])).ok
 
 
 def _runs_roster(make_problem, make_volunteer, make_shift, make_role):
