@@ -37,7 +37,7 @@ from solver.explain import explain_unfilled
 from solver.greedy import GreedyResult, greedy_fill
 from solver.lns import improve, repair
 from solver.model import ScheduleModel, build_model
-from solver.search import PROVE_TRIPLES, SearchOutcome, run_search
+from solver.search import SearchOutcome, run_search
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,10 @@ EXPLAIN_SHARE = 0.15
 REPAIR_SHARE = 0.9
 LNS_SHARE = 0.75
 LNS_PATIENCE = 30
+#: A repaired part of up to this many candidate triples goes to CP-SAT's search at once
+#: (Curtois 3-7, 600-1,250 triples, proven or within 0.4% there); bigger ones get the
+#: neighbourhood search first (Curtois 14, 3,600: 1,421 and 1,641 against 1,692 and 1,944).
+LNS_MIN_TRIPLES = 1500
 #: Above this many candidate triples a repaired part leaves the whole model out, and its
 #: neighbourhood search keeps the part's whole time: on Curtois 23 (333,000 triples)
 #: building and searching the whole model took its last 110 s for 0.1%, and on 24 (1.04
@@ -333,7 +337,7 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
         state.stats.update(repaired_at=round(time.perf_counter() - started, 3), repaired_value=state.value)
         on_solution(state.value, state.unfilled)
 
-    if state.part.triples <= PROVE_TRIPLES:
+    if state.part.triples <= LNS_MIN_TRIPLES:
         return  # a model this small is CP-SAT's to search whole: neighbourhoods would be all of it
     state.whole_model = state.part.triples <= LNS_ONLY_TRIPLES
 

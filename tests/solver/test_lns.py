@@ -145,7 +145,7 @@ def test_a_huge_repaired_part_is_improved_by_the_search_alone(monkeypatch, make_
         raise AssertionError("the whole model was built")
 
     monkeypatch.setattr("solver.engine.greedy_fill", lambda *a, **k: GreedyResult(broken, [str(x) for x in problems]))
-    monkeypatch.setattr("solver.engine.PROVE_TRIPLES", 0)
+    monkeypatch.setattr("solver.engine.LNS_MIN_TRIPLES", 0)
     monkeypatch.setattr("solver.engine.LNS_ONLY_TRIPLES", 0)
     monkeypatch.setattr("solver.engine.build_model", no_whole_model)
     result = validated(p, solve(p, time_limit=2, workers=1))
