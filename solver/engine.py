@@ -35,7 +35,7 @@ from solver.eligibility import Eligibility, compute_eligibility
 from solver.evaluate import evaluate
 from solver.explain import explain_unfilled
 from solver.greedy import GreedyResult, greedy_fill
-from solver.lns import improve, repair
+from solver.lns import BIG_MOVES, SMALL_MOVES, improve, repair
 from solver.model import ScheduleModel, build_model
 from solver.search import SearchOutcome, run_search
 
@@ -65,9 +65,10 @@ LNS_PATIENCE = 30
 #: neighbourhood search first (Curtois 14, 3,600: 1,421 and 1,641 against 1,692 and 1,944).
 LNS_MIN_TRIPLES = 1500
 #: Above this many candidate triples a repaired part leaves the whole model out, and its
-#: neighbourhood search keeps the part's whole time: on Curtois 23 (333,000 triples)
-#: building and searching the whole model took its last 110 s for 0.1%, and on 24 (1.04
-#: million) found nothing, while each neighbourhood was still gaining more.
+#: neighbourhood search keeps the part's whole time, in big neighbourhoods
+#: (`solver.lns.BIG_MOVES`): on Curtois 23 (333,000 triples) building and searching the
+#: whole model took its last 110 s for 0.1%, and on 24 (1.04 million) found nothing,
+#: while each neighbourhood was still gaining more.
 LNS_ONLY_TRIPLES = 250_000
 #: A part still open after every part had its turn searches again only with this much time.
 MIN_RESUME_SECONDS = 1.0
@@ -344,10 +345,12 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
     def on_improve(value: float, assignments: list[Assignment]) -> None:
         on_solution(value, _short_places(problem, assignments))
 
-    share, patience = (LNS_SHARE, LNS_PATIENCE) if state.whole_model else (1.0, None)
+    share, patience, limits = ((LNS_SHARE, LNS_PATIENCE, SMALL_MOVES) if state.whole_model
+                               else (1.0, None, BIG_MOVES))
     best, _, lns_stats = improve(problem, elig, state.best, state.value,
                                  deadline=begun + share * time_limit, workers=workers, seed=seed,
-                                 count_changes=count_changes, patience=patience, on_improve=on_improve)
+                                 count_changes=count_changes, patience=patience, on_improve=on_improve,
+                                 limits=limits)
     _keep(state, best, evaluate(problem, best, count_changes=count_changes).objective)
     state.stats["lns"] = dict(lns_stats.as_dict(), value=state.value)
 

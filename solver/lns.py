@@ -41,17 +41,30 @@ from solver.search import run_search
 
 log = logging.getLogger(__name__)
 
-#: Free candidate triples per neighbourhood: first size, and the range it adapts in.
+
+@dataclass(frozen=True)
+class MoveLimits:
+    """Free candidate triples per neighbourhood and seconds per sub-problem in `improve`:
+    the first of each, and the range each adapts in."""
+
+    start_triples: int
+    min_triples: int
+    max_triples: int
+    start_seconds: float
+    min_seconds: float
+    max_seconds: float
+
+
 #: Many small neighbourhoods gain more in the same time than fewer big ones: from one
 #: repaired Curtois 13 roster, 30 s of search reach about 5,400 with these limits and
-#: 8,500 with sizes from 600 to 6,000 triples and 1.5 to 5 s (three seeds each).
-START_TRIPLES = 150
-MIN_TRIPLES = 50
-MAX_TRIPLES = 1500
-#: Seconds per sub-problem in `improve`: the first limit, and the range it adapts in.
-START_SECONDS = 0.3
-MIN_SECONDS = 0.1
-MAX_SECONDS = 1.0
+#: 8,500 with `BIG_MOVES` (three seeds each).
+SMALL_MOVES = MoveLimits(150, 50, 1500, 0.3, 0.1, 1.0)
+#: On a roster of a year each neighbourhood carries its volunteers' whole year, whatever
+#: its size, so small ones cost nearly as much as big ones: Curtois 23 reached 164,202 in
+#: 600 s with `SMALL_MOVES`, and 83,294 with these (one search at a time).
+BIG_MOVES = MoveLimits(600, 100, 6000, 1.5, 0.5, 5.0)
+
+
 #: Volunteers repaired together: up to this many free triples (at least one volunteer).
 #: Each group takes the first valid week found: the search afterwards improves it, and a
 #: roster of 150 people over a year has no time for more (Curtois 24: 1.5 s a person).
@@ -143,10 +156,11 @@ def _valid_core(problem: Problem, assignments: Sequence[Assignment]) -> tuple[li
 
 def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignment], value: float, *,
             deadline: float, workers: int, seed: int, count_changes: bool, patience: Optional[int] = None,
-            on_improve: Optional[OnImprove] = None) -> tuple[list[Assignment], float, LnsStats]:
+            on_improve: Optional[OnImprove] = None,
+            limits: MoveLimits = SMALL_MOVES) -> tuple[list[Assignment], float, LnsStats]:
     """Large-neighbourhood search from `assignments` (valid, of objective `value`) until
     `deadline`, or until `patience` moves in a row have not improved the schedule; the best
-    schedule, its objective and what the search did.
+    schedule, its objective and what the search did. `limits` bound the neighbourhoods.
 
     With several workers, as many neighbourhoods of disjoint volunteers are solved at once
     (`_lanes`), each by its own CP-SAT search: one search with two workers solves a
@@ -160,7 +174,7 @@ def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignmen
     best, best_value = list(assignments), value
     version = 0  # counts the changes of `best`, to tell which moves were built on an older one
     per_day = _triples_per_day(problem, elig)
-    size, seconds = START_TRIPLES, START_SECONDS
+    size, seconds = limits.start_triples, limits.start_seconds
     movable = [v for v in range(len(problem.volunteers)) if elig.shifts_of[v]]
     lanes, lane_workers = _lanes(workers)
     idle = empty = 0
@@ -168,7 +182,7 @@ def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignmen
     with ThreadPoolExecutor(max_workers=lanes) as pool:
         while True:
             while (len(running) < lanes and empty < MAX_EMPTY_PICKS and movable
-                   and deadline - time.perf_counter() > MIN_SECONDS and (patience is None or idle < patience)):
+                   and deadline - time.perf_counter() > limits.min_seconds and (patience is None or idle < patience)):
                 busy = {v for move in running.values() for v in move.volunteers}
                 volunteers, days = _pick(rng, problem, per_day, [v for v in movable if v not in busy], size)
                 if not volunteers and running:
@@ -191,14 +205,14 @@ def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignmen
                 stats.moves += 1
                 idle += 1
                 if found is None:
-                    size, seconds = max(MIN_TRIPLES, int(size / 1.2)), min(MAX_SECONDS, seconds * 1.2)
+                    size, seconds = max(limits.min_triples, int(size / 1.2)), min(limits.max_seconds, seconds * 1.2)
                     continue
                 schedule, optimal = found
                 if optimal:
                     stats.optimal += 1
-                    size = min(MAX_TRIPLES, int(size * 1.2))
+                    size = min(limits.max_triples, int(size * 1.2))
                 else:
-                    size, seconds = max(MIN_TRIPLES, int(size / 1.2)), min(MAX_SECONDS, seconds * 1.1)
+                    size, seconds = max(limits.min_triples, int(size / 1.2)), min(limits.max_seconds, seconds * 1.1)
                 hood = move.hood
                 if move.version != version:
                     stats.rejudged += 1

@@ -17,7 +17,7 @@ from solver.eligibility import compute_eligibility
 from solver.engine import solve
 from solver.evaluate import evaluate
 from solver.greedy import GreedyResult, greedy_fill
-from solver.lns import _Move, _rejudge, improve, repair
+from solver.lns import BIG_MOVES, _Move, _rejudge, improve, repair
 from solver.neighbourhood import neighbourhood
 from tests.solver.engine_helpers import validated
 from tests.solver.test_properties import parsed, random_documents
@@ -147,8 +147,16 @@ def test_a_huge_repaired_part_is_improved_by_the_search_alone(monkeypatch, make_
     monkeypatch.setattr("solver.engine.greedy_fill", lambda *a, **k: GreedyResult(broken, [str(x) for x in problems]))
     monkeypatch.setattr("solver.engine.LNS_MIN_TRIPLES", 0)
     monkeypatch.setattr("solver.engine.LNS_ONLY_TRIPLES", 0)
+    limits = []
+
+    def recording_improve(*args, **kwargs):
+        limits.append(kwargs["limits"])
+        return improve(*args, **kwargs)
+
     monkeypatch.setattr("solver.engine.build_model", no_whole_model)
+    monkeypatch.setattr("solver.engine.improve", recording_improve)
     result = validated(p, solve(p, time_limit=2, workers=1))
+    assert limits == [BIG_MOVES]  # a year's neighbourhood costs its volunteers' whole year
     assert result.status == "feasible" and result.bound is None
     assert math.isclose(result.objective, optimum.objective, abs_tol=1e-6)
     part = result.stats["cp_sat"][0]
