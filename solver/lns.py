@@ -61,9 +61,8 @@ class MoveLimits:
 SMALL_MOVES = MoveLimits(150, 50, 1500, 0.3, 0.1, 1.0)
 #: On a roster of a year each neighbourhood carries its volunteers' whole year, whatever
 #: its size, so small ones cost nearly as much as big ones: Curtois 23 reached 164,202 in
-#: 600 s with `SMALL_MOVES`, and 83,294 with these (one search at a time).
+#: 600 s with `SMALL_MOVES`, and 73,391 with these.
 BIG_MOVES = MoveLimits(600, 100, 6000, 1.5, 0.5, 5.0)
-
 
 #: Volunteers repaired together: up to this many free triples (at least one volunteer).
 #: Each group takes the first valid week found: the search afterwards improves it, and a
