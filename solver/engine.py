@@ -176,17 +176,19 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
         stats["first_solution_source"] = "greedy"
         report(_total(states, split.constant), None, sum(s.unfilled for s in states))
 
-    # Keep time for explaining the unfilled roles after the search (about as many as the
-    # greedy schedules leave), so that the whole answer comes within the time limit.
-    short = sum(len(_shortfalls(s.part.problem, s.greedy.assignments)) for s in states)
-    search_limit = time_limit - min(EXPLAIN_SHARE * time_limit, EXPLAIN_SECONDS_PER_ROLE * short)
+    # Keep time for explaining the unfilled roles after the search, so that the whole answer
+    # comes within the time limit.
+    def reserve() -> float:
+        return _explain_reserve(states, time_limit)
+
     totals = {"variables": 0, "constraints": 0, "assignment_variables": 0}
     order = sorted(states, key=lambda s: s.part.triples)
     for i, state in enumerate(order):
         share = max(1, state.part.triples) / sum(max(1, s.part.triples) for s in order[i:])
-        budget = max(0.05, (search_limit - elapsed()) * share)
+        budget = max(0.05, (time_limit - reserve() - elapsed()) * share)
         outcome = _search_part(state, states, split.constant, count_changes, totals, report,
-                               time_limit=budget, workers=workers, seed=seed, started=started)
+                               time_limit=budget, workers=workers, seed=seed, started=started,
+                               reserve=reserve)
         if outcome.infeasible:
             conflicts = explain_infeasible(state.part.problem, state.elig,
                                            time_limit=max(1.0, time_limit - elapsed()), seed=seed)
@@ -203,7 +205,7 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
     still_open = sorted((s for s in order if s.whole_model and _gap(s) > 0), key=_gap, reverse=True)
     for i, state in enumerate(still_open):
         share = max(1, state.part.triples) / sum(max(1, s.part.triples) for s in still_open[i:])
-        budget = (search_limit - elapsed()) * share
+        budget = (time_limit - reserve() - elapsed()) * share
         if budget >= MIN_RESUME_SECONDS:
             _search_part(state, states, split.constant, count_changes, None, report,
                          time_limit=budget, workers=workers, seed=seed, started=started)
@@ -219,6 +221,16 @@ def _solve(problem: Problem, time_limit: float, workers: int, seed: int, report:
         stats["seconds"] = round(elapsed(), 3)
         return Solution(UNKNOWN, None, None, {}, (), stats=stats)
     return _answer(problem, states, split.constant, report, stats, elapsed, deadline=started + time_limit)
+
+
+def _explain_reserve(states: Sequence[_PartState], time_limit: float) -> float:
+    """Seconds to keep for explaining the short roles of the parts' best schedules (of their
+    greedy schedules while they have none): `EXPLAIN_SECONDS_PER_ROLE` each, at most
+    `EXPLAIN_SHARE` of the time limit. A greedy schedule that breaks rules can leave many
+    more roles short than its repair does (Curtois 12: 15% kept, 0.6 s used)."""
+    short = sum(len(_shortfalls(s.part.problem, s.best if s.best is not None else s.greedy.assignments))
+                for s in states)
+    return min(EXPLAIN_SHARE * time_limit, EXPLAIN_SECONDS_PER_ROLE * short)
 
 
 def _shortfalls(problem: Problem, assignments: Sequence[Assignment]) -> list[UnfilledRole]:
@@ -261,11 +273,12 @@ def _gap(state: _PartState) -> float:
 
 def _search_part(state: _PartState, states: list[_PartState], constant: float, count_changes: bool,
                  totals: Optional[dict[str, int]], report: _Reports, *, time_limit: float, workers: int,
-                 seed: int, started: float) -> SearchOutcome:
+                 seed: int, started: float, reserve: Optional[Callable[[], float]] = None) -> SearchOutcome:
     """Build and search one part's model from its best schedule (else the greedy's); keep
     the result if it beats the part's best. `totals` counts the model's size (None when the
     part is searched again). Building the model counts against `time_limit`; a part short
-    of a proof keeps its model for the next search."""
+    of a proof keeps its model for the next search. `reserve()` is the time kept for the
+    explanations: what a repair or neighbourhood search changes in it moves the deadline."""
     def on_solution(objective: float, bound: Optional[float], unfilled: int) -> None:
         others = [s for s in states if s is not state]
         if any(s.value is None for s in others):
@@ -278,8 +291,14 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
 
     deadline = time.perf_counter() + time_limit
     if totals is not None:
+        held = reserve() if reserve is not None else 0.0
+
+        def freed() -> float:
+            return held - reserve() if reserve is not None else 0.0
+
         _first_and_better(state, count_changes, on_solution=lambda value, unfilled: on_solution(value, None, unfilled),
-                          time_limit=time_limit, workers=workers, seed=seed, started=started)
+                          time_limit=time_limit, workers=workers, seed=seed, started=started, freed=freed)
+        deadline = max(time.perf_counter() + 0.05, deadline + freed())
     if not state.whole_model:
         state.stats.update(triples=state.part.triples, seconds=round(time.perf_counter() - started, 3))
         return SearchOutcome(cp_model.UNKNOWN, None, None)
@@ -316,7 +335,8 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
 
 
 def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Callable[[float, int], None],
-                      time_limit: float, workers: int, seed: int, started: float) -> None:
+                      time_limit: float, workers: int, seed: int, started: float,
+                      freed: Callable[[], float] = lambda: 0.0) -> None:
     """When the greedy schedule breaks rules (a tight roster, where CP-SAT's own search finds
     first schedules slowly or not at all), before the part's CP-SAT search: a valid schedule
     (`solver.lns.repair`), then a large-neighbourhood search from it (`solver.lns.improve`)
@@ -324,7 +344,9 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
     too big for a whole-model search (`LNS_ONLY_TRIPLES`) gets the search for all its time.
 
     A valid greedy schedule is left to CP-SAT alone: on community weeks it proves the optimum
-    from there, and time taken by a search before it would come out of the proof."""
+    from there, and time taken by a search before it would come out of the proof. `freed()`
+    is the time that the repair freed from the reserve for explanations, which the search
+    shares in."""
     if state.greedy.valid:
         return  # CP-SAT's own search from a valid greedy schedule proves our weeks sooner
     problem, elig = state.part.problem, state.elig
@@ -341,6 +363,7 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
     if state.part.triples <= LNS_MIN_TRIPLES:
         return  # a model this small is CP-SAT's to search whole: neighbourhoods would be all of it
     state.whole_model = state.part.triples <= LNS_ONLY_TRIPLES
+    time_limit += freed()
 
     def on_improve(value: float, assignments: list[Assignment]) -> None:
         on_solution(value, _short_places(problem, assignments))

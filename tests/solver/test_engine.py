@@ -319,3 +319,18 @@ def test_an_infeasible_part_makes_the_whole_infeasible(monkeypatch):
     monkeypatch.setattr("solver.decompose.MIN_PART_TRIPLES", 1)
     sol = solved(p, status=INFEASIBLE)
     assert sol.conflicts == ("r0 is fixed to 2 shifts (r1, r2) but max_shifts is 1",)
+
+
+def test_the_time_kept_for_explanations_follows_the_best_schedule():
+    from solver.decompose import Part
+    from solver.domain import Assignment
+    from solver.engine import EXPLAIN_SECONDS_PER_ROLE, EXPLAIN_SHARE, _explain_reserve, _PartState
+    from solver.greedy import GreedyResult
+
+    p = problem([vol("v1")], [shift(f"s{d}", day(d, "09:00", "11:00")) for d in range(4)])
+    state = _PartState(Part(p, (0,), tuple(range(4)), 4), compute_eligibility(p),
+                       GreedyResult([], ["a rule the greedy schedule breaks"]))
+    assert _explain_reserve([state], time_limit=60) == pytest.approx(4 * EXPLAIN_SECONDS_PER_ROLE)
+    state.best = [Assignment("v1", "s0", "helper"), Assignment("v1", "s1", "helper")]
+    assert _explain_reserve([state], time_limit=60) == pytest.approx(2 * EXPLAIN_SECONDS_PER_ROLE)
+    assert _explain_reserve([state], time_limit=1) == pytest.approx(EXPLAIN_SHARE)  # the cap
