@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Iterable
 
 #: Largest scale factor used when the coefficients are exact rationals.
@@ -25,8 +26,12 @@ MAX_DENOMINATOR = 10**6
 FALLBACK_FACTOR = 10**4
 
 
+@lru_cache(maxsize=4096)
 def as_fraction(x: float | int | Fraction) -> tuple[Fraction, bool]:
-    """`x` as a short rational, and whether that rational equals `x` (to 1e-12 relative)."""
+    """`x` as a short rational, and whether that rational equals `x` (to 1e-12 relative).
+
+    Cached: a model reads the same few weights thousands of times (one per role and shift),
+    and `Fraction.limit_denominator` is slow."""
     if isinstance(x, (int, Fraction)):
         return Fraction(x), True
     f = Fraction(x).limit_denominator(MAX_DENOMINATOR)

@@ -186,35 +186,38 @@ def forbidden_successions(m: ScheduleModel) -> None:
     followers: dict[str, list[tuple[int, str]]] = {}
     for k, rule in enumerate(rules):
         followers.setdefault(rule.from_activity, []).append((k, rule.to_activity))
+    named = set(followers) | {rule.to_activity for rule in rules}
     for v, vol in enumerate(m.problem.volunteers):
-        cache: dict[tuple[str, int], Lit] = {}
+        by_day: dict[int, dict[str, Lit]] = {}
 
-        def works_activity(activity: str, day: int) -> Lit:
-            key = (activity, day)
-            if key not in cache:
-                lits = [m.assigned[(v, s)] for s in m.day_shifts(v, day)
-                        if m.problem.shifts[s].activity == activity]
-                cache[key] = m.any_of(lits, exact=False)
-            return cache[key]
+        def on_day(day: int) -> dict[str, Lit]:
+            """The literals "works `activity` on `day`" of the activities the rules name."""
+            lits = by_day.get(day)
+            if lits is None:
+                shifts: dict[str, list[Lit]] = {}
+                for s in m.day_shifts(v, day):
+                    activity = m.problem.shifts[s].activity
+                    if activity in named:
+                        shifts.setdefault(activity, []).append(m.assigned[(v, s)])
+                lits = by_day[day] = {a: m.any_of(group, exact=False) for a, group in shifts.items()}
+            return lits
 
         one_a_day = vol.limits.max_shifts_per_day == 1 and not m.guarded
         days = sorted({m.problem.shifts[s].day for s in m.elig.shifts_of[v]})
         for activity, succ in followers.items():
             for day in days:
-                first = works_activity(activity, day)
+                first = on_day(day).get(activity, False)
                 if first is False:
                     continue
+                tomorrow = on_day(day + 1)
                 if one_a_day:
-                    after: dict[int, Lit] = {}
-                    for _, to in succ:
-                        lit = works_activity(to, day + 1)
-                        if lit is not False:
-                            after[lit.index] = lit  # one literal per activity; dedupe by variable
+                    # One literal per activity; dedupe by variable.
+                    after = {lit.index: lit for _, to in succ if (lit := tomorrow.get(to, False)) is not False}
                     if len(after) > 1:
                         m.add_at_most([first] + list(after.values()), 1, None)
                         continue
                 for k, to in succ:
-                    second = works_activity(to, day + 1)
+                    second = tomorrow.get(to, False)
                     if second is not False:
                         m.add_clause([~first, ~second], Guard("succession", v, detail=k))
 
