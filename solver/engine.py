@@ -60,6 +60,17 @@ EXPLAIN_SHARE = 0.15
 REPAIR_SHARE = 0.9
 LNS_SHARE = 0.75
 LNS_PATIENCE = 30
+#: A repaired part above this many candidate triples keeps the neighbourhood search for
+#: `LNS_LONG_SHARE` of its time: there CP-SAT's whole-model search gains little in the time
+#: left (Curtois 13, 40,000 triples: 7,081 -> 7,066 in its last 17 s), while the
+#: neighbourhoods still improve nearly every move. 60 s, seeds 0 / 1 / 2, benchmark terms:
+#: 12 (10,452 triples) 6,097 / 5,644 / 5,784 -> 5,196 / 5,495 (seeds 1, 2); 13 7,066 /
+#: 8,181 / 7,806 -> 5,367 / 7,058 / 6,331; 15 (6,726) 6,429 -> 6,222 and 19 (9,728) 7,069 ->
+#: 5,527 (seed 1). Smaller ones keep `LNS_SHARE`, where CP-SAT's whole-model search pays:
+#: 8 (2,158) 1,922 / 2,031 -> 1,751 / 1,966, 14 (3,572) 1,792 / 1,582 -> 1,589 / 1,678,
+#: 16 (2,250) 3,649 / 3,650 -> 3,650 / 4,153 (seeds 1, 2).
+LNS_LONG_TRIPLES = 6000
+LNS_LONG_SHARE = 0.95
 #: A repaired part of up to this many candidate triples goes to CP-SAT's search at once
 #: (Curtois 3-7, 600-1,250 triples, proven or within 0.4% there); bigger ones get the
 #: neighbourhood search first (Curtois 14, 3,600: 1,421 and 1,641 against 1,692 and 1,944).
@@ -368,8 +379,11 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
     def on_improve(value: float, assignments: list[Assignment]) -> None:
         on_solution(value, _short_places(problem, assignments))
 
-    share, patience, limits = ((LNS_SHARE, LNS_PATIENCE, SMALL_MOVES) if state.whole_model
-                               else (1.0, None, BIG_MOVES))
+    if not state.whole_model:
+        share, patience, limits = 1.0, None, BIG_MOVES
+    else:
+        share = LNS_LONG_SHARE if state.part.triples > LNS_LONG_TRIPLES else LNS_SHARE
+        patience, limits = LNS_PATIENCE, SMALL_MOVES
     best, _, lns_stats = improve(problem, elig, state.best, state.value,
                                  deadline=begun + share * time_limit, workers=workers, seed=seed,
                                  count_changes=count_changes, patience=patience, on_improve=on_improve,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +160,29 @@ def test_a_huge_repaired_part_is_improved_by_the_search_alone(monkeypatch, make_
     assert math.isclose(result.objective, optimum.objective, abs_tol=1e-6)
     part = result.stats["cp_sat"][0]
     assert part["lns"]["moves"] > 0 and "cp_sat_status" not in part
+
+
+@pytest.mark.parametrize("long_triples, share", [(10**6, 0.75), (0, 0.95)])
+def test_a_long_repaired_part_keeps_the_search_longer(monkeypatch, make_problem, make_volunteer, make_shift,
+                                                      make_role, long_triples, share):
+    # Above LNS_LONG_TRIPLES the neighbourhood search keeps LNS_LONG_SHARE of the part's
+    # time before CP-SAT's whole-model search, below it LNS_SHARE.
+    import solver.engine
+
+    p = _runs_roster(make_problem, make_volunteer, make_shift, make_role)
+    broken = [Assignment("a", "d1", "r"), Assignment("b", "d3", "r")]
+    problems = [str(x) for x in check(p, broken).violations]
+    monkeypatch.setattr("solver.engine.greedy_fill", lambda *a, **k: GreedyResult(broken, problems))
+    monkeypatch.setattr("solver.engine.LNS_MIN_TRIPLES", 0)
+    monkeypatch.setattr("solver.engine.LNS_LONG_TRIPLES", long_triples)
+    assert share in (solver.engine.LNS_SHARE, solver.engine.LNS_LONG_SHARE)
+    calls = []
+
+    def recording_improve(*args, deadline, **kwargs):
+        calls.append(deadline - time.perf_counter())
+        return improve(*args, deadline=deadline, **kwargs)
+
+    monkeypatch.setattr("solver.engine.improve", recording_improve)
+    result = validated(p, solve(p, time_limit=10, workers=1))
+    assert result.status == "optimal" and len(calls) == 1
+    assert share * 9 * 0.97 < calls[0] < share * 10  # the part's budget is under 10 s (explanations)
