@@ -284,7 +284,7 @@ def _gap(state: _PartState) -> float:
 
 def _search_part(state: _PartState, states: list[_PartState], constant: float, count_changes: bool,
                  totals: Optional[dict[str, int]], report: _Reports, *, time_limit: float, workers: int,
-                 seed: int, started: float, reserve: Optional[Callable[[], float]] = None) -> SearchOutcome:
+                 seed: int, started: float, reserve: Callable[[], float] = lambda: 0.0) -> SearchOutcome:
     """Build and search one part's model from its best schedule (else the greedy's); keep
     the result if it beats the part's best. `totals` counts the model's size (None when the
     part is searched again). Building the model counts against `time_limit`; a part short
@@ -302,10 +302,10 @@ def _search_part(state: _PartState, states: list[_PartState], constant: float, c
 
     deadline = time.perf_counter() + time_limit
     if totals is not None:
-        held = reserve() if reserve is not None else 0.0
+        held = reserve()
 
         def freed() -> float:
-            return held - reserve() if reserve is not None else 0.0
+            return held - reserve()
 
         _first_and_better(state, count_changes, on_solution=lambda value, unfilled: on_solution(value, None, unfilled),
                           time_limit=time_limit, workers=workers, seed=seed, started=started, freed=freed)
