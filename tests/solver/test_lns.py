@@ -18,7 +18,9 @@ from solver.eligibility import compute_eligibility
 from solver.engine import solve
 from solver.evaluate import evaluate
 from solver.greedy import GreedyResult, greedy_fill
-from solver.lns import BIG_MOVES, _Move, _rejudge, improve, repair
+import random
+
+from solver.lns import BIG_MOVES, KINDS, MIN_KIND_SHARE, _cover_faults, _Mix, _Move, _pick, _rejudge, _triples_per_day, improve, repair
 from solver.neighbourhood import neighbourhood
 from tests.solver.engine_helpers import validated
 from tests.solver.test_properties import parsed, random_documents
@@ -91,13 +93,64 @@ def test_a_result_that_another_move_has_made_break_a_rule_is_dropped(make_proble
                      shifts=[make_shift("d0", "2026-12-07T09:00", "2026-12-07T17:00", roles=[make_role("r", need=1, max=1)]),
                              make_shift("d1", "2026-12-08T09:00", "2026-12-08T17:00", roles=[make_role("r", need=1, max=1)])])
     elig = compute_eligibility(p)
-    b_move = _Move([1], None, neighbourhood(p, elig, [], [1]), version=0)
+    b_move = _Move([1], None, neighbourhood(p, elig, [], [1]), version=0, kind="horizon", submitted=0.0)
     after_a = [Assignment("a", "d0", "r")]
     assert check(p, after_a).ok
     assert _rejudge(p, elig, after_a, b_move, [Assignment("b", "d0", "r")]) is None
     rebuilt = _rejudge(p, elig, after_a, b_move, [Assignment("b", "d1", "r")])
     assert rebuilt is not None
     assert check(p, rebuilt.merge([Assignment("b", "d1", "r")])).ok
+
+
+def test_cover_faults_are_the_shifts_short_of_need_or_over_it_at_a_cost(make_problem, make_volunteer,
+                                                                      make_shift, make_role):
+    shifts = [make_shift(f"d{d}", f"2026-12-{7 + d:02d}T09:00", f"2026-12-{7 + d:02d}T17:00",
+                         roles=[make_role("r", need=1, max=2)]) for d in range(3)]
+    schedule = [Assignment("a", "d1", "r"), Assignment("a", "d2", "r"), Assignment("b", "d2", "r")]
+    people = [make_volunteer("a"), make_volunteer("b")]
+    over_costs = make_problem(volunteers=people, shifts=shifts, weights={"overfilled": 1})
+    assert _cover_faults(over_costs, schedule) == [0, 2]  # d0 short, d1 just right, d2 one over
+    over_is_free = make_problem(volunteers=people, shifts=shifts, weights={"overfilled": 0})
+    assert _cover_faults(over_is_free, schedule) == [0]
+
+
+def test_each_kind_of_neighbourhood_frees_what_it_says(make_problem, make_volunteer, make_shift, make_role):
+    shifts = [make_shift(f"d{d}", f"2026-12-{7 + d:02d}T09:00", f"2026-12-{7 + d:02d}T17:00",
+                         roles=[make_role("r", need=1, max=1)]) for d in range(14)]
+    p = make_problem(volunteers=[make_volunteer(f"v{i}") for i in range(6)], shifts=shifts,
+                     horizon={"start": "2026-12-07", "end": "2026-12-20"})
+    elig = compute_eligibility(p)
+    per_day = _triples_per_day(p, elig)
+    rng = random.Random(1)
+
+    def triples(volunteers, days):
+        return sum(n for v in volunteers for d, n in per_day[v].items() if days is None or d in days)
+
+    for _ in range(20):
+        for kind, size, hot in (("horizon", 20, ()), ("window", 5, ()), ("around", 5, [9])):
+            volunteers, days = _pick(rng, p, elig, per_day, list(range(6)), kind, size, hot)
+            assert triples(volunteers, days) >= size > triples(volunteers[:-1], days)  # just enough people
+            if kind == "horizon":
+                assert days is None
+            else:
+                assert days and days == set(range(min(days), max(days) + 1))  # a run of days
+            if kind == "around":
+                assert 9 in days and max(days) - min(days) <= 6
+
+
+def test_the_mix_tries_every_kind_then_favours_the_one_that_gains_most():
+    mix = _Mix(random.Random(0), KINDS)
+    for kind in KINDS:
+        assert mix.choose() == kind
+        mix.record(kind, gain=90.0 if kind == "window" else 5.0, seconds=1.0)
+    draws = [mix.choose() for _ in range(2000)]
+    share = {kind: draws.count(kind) / len(draws) for kind in KINDS}
+    assert share["window"] > 0.7
+    assert all(share[kind] > MIN_KIND_SHARE / 2 for kind in KINDS)  # none is starved
+    for _ in range(30):  # the window stops gaining: its rate decays below the others'
+        mix.record("window", gain=0.0, seconds=1.0)
+    draws = [mix.choose() for _ in range(2000)]
+    assert draws.count("window") < draws.count("horizon")
 
 
 def _runs_roster(make_problem, make_volunteer, make_shift, make_role):
