@@ -181,6 +181,40 @@ def test_the_search_finds_the_optimum_of_a_roster_the_greedy_gets_wrong(make_pro
     assert math.isclose(value, optimum.objective, abs_tol=1e-6)
 
 
+def test_a_repaired_group_gets_its_best_week_around_the_others(make_problem, make_volunteer, make_shift,
+                                                                make_role):
+    # Both people break their runs, so they are repaired together: the best week of the
+    # pair is the optimum, which a first valid week (one run of three days) is not.
+    p = _runs_roster(make_problem, make_volunteer, make_shift, make_role)
+    elig = compute_eligibility(p)
+    start = [Assignment("a", "d1", "r"), Assignment("b", "d3", "r")]
+    repaired = repair(p, elig, start, deadline=time.perf_counter() + 5, workers=1, seed=0, count_changes=False)
+    optimum = validated(p, solve(p, time_limit=10, workers=1))
+    assert repaired is not None and check(p, repaired).ok
+    assert math.isclose(evaluate(p, repaired).objective, optimum.objective, abs_tol=1e-6)
+
+
+def test_a_group_without_a_week_in_its_short_search_takes_the_first_valid_one(monkeypatch, make_problem,
+                                                                               make_volunteer, make_shift,
+                                                                               make_role):
+    import solver.lns as lns
+
+    p = _runs_roster(make_problem, make_volunteer, make_shift, make_role)
+    elig = compute_eligibility(p)
+    searches = []
+    real_solve = lns._solve
+
+    def short_search_finds_nothing(hood, count_changes, **kwargs):
+        searches.append(kwargs.get("first_only", False))
+        return None if not kwargs.get("first_only") else real_solve(hood, count_changes, **kwargs)
+
+    monkeypatch.setattr(lns, "_solve", short_search_finds_nothing)
+    start = [Assignment("a", "d1", "r"), Assignment("b", "d3", "r")]
+    repaired = repair(p, elig, start, deadline=time.perf_counter() + 5, workers=1, seed=0, count_changes=False)
+    assert searches == [False, True]
+    assert repaired is not None and check(p, repaired).ok
+
+
 def test_a_huge_repaired_part_is_improved_by_the_search_alone(monkeypatch, make_problem, make_volunteer,
                                                               make_shift, make_role):
     # Made "huge" by lowering the thresholds, and given a greedy schedule that breaks the
