@@ -374,18 +374,22 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
     if state.part.triples <= LNS_MIN_TRIPLES:
         return  # a model this small is CP-SAT's to search whole: neighbourhoods would be all of it
     state.whole_model = state.part.triples <= LNS_ONLY_TRIPLES
-    time_limit += freed()
-
-    def on_improve(value: float, assignments: list[Assignment]) -> None:
-        on_solution(value, _short_places(problem, assignments))
-
     if not state.whole_model:
         share, patience, limits = 1.0, None, BIG_MOVES
     else:
         share = LNS_LONG_SHARE if state.part.triples > LNS_LONG_TRIPLES else LNS_SHARE
         patience, limits = LNS_PATIENCE, SMALL_MOVES
+    # Each better schedule leaves fewer roles to explain: the search keeps the time freed.
+    end = begun + share * (time_limit + freed())
+
+    def on_improve(value: float, assignments: list[Assignment]) -> None:
+        nonlocal end
+        _keep(state, assignments, value)
+        end = begun + share * (time_limit + freed())
+        on_solution(value, state.unfilled)
+
     best, _, lns_stats = improve(problem, elig, state.best, state.value,
-                                 deadline=begun + share * time_limit, workers=workers, seed=seed,
+                                 deadline=lambda: end, workers=workers, seed=seed,
                                  count_changes=count_changes, patience=patience, on_improve=on_improve,
                                  limits=limits)
     _keep(state, best, evaluate(problem, best, count_changes=count_changes).objective)

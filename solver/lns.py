@@ -28,7 +28,7 @@ import random
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence, Union
 
 from ortools.sat.python import cp_model
 
@@ -169,12 +169,13 @@ def _valid_core(problem: Problem, assignments: Sequence[Assignment]) -> tuple[li
 
 
 def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignment], value: float, *,
-            deadline: float, workers: int, seed: int, count_changes: bool, patience: Optional[int] = None,
+            deadline: Union[float, Callable[[], float]], workers: int, seed: int, count_changes: bool, patience: Optional[int] = None,
             on_improve: Optional[OnImprove] = None,
             limits: MoveLimits = SMALL_MOVES) -> tuple[list[Assignment], float, LnsStats]:
     """Large-neighbourhood search from `assignments` (valid, of objective `value`) until
     `deadline`, or until `patience` moves in a row have not improved the schedule; the best
     schedule, its objective and what the search did. `limits` bound the neighbourhoods.
+    `deadline` may be a function, asked again before each move (`on_improve` can move it).
 
     With several workers, as many neighbourhoods of disjoint volunteers are solved at once
     (`_lanes`), each by its own CP-SAT search: one search with two workers solves a
@@ -183,6 +184,7 @@ def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignmen
     surroundings another move changed meanwhile is judged again in the neighbourhood as it
     is now (`_rejudge`)."""
     started = time.perf_counter()
+    until = deadline if callable(deadline) else (lambda: deadline)
     rng = random.Random(seed)
     stats = LnsStats()
     best, best_value = list(assignments), value
@@ -201,7 +203,7 @@ def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignmen
     with ThreadPoolExecutor(max_workers=lanes) as pool:
         while True:
             while (len(running) < lanes and empty < MAX_EMPTY_PICKS and movable
-                   and deadline - time.perf_counter() > limits.min_seconds and (patience is None or idle < patience)):
+                   and until() - time.perf_counter() > limits.min_seconds and (patience is None or idle < patience)):
                 busy = {v for move in running.values() for v in move.volunteers}
                 if hot_version != version:
                     hot, hot_version = _cover_faults(problem, best), version
@@ -217,7 +219,7 @@ def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignmen
                     empty += 1  # after MAX_EMPTY_PICKS in a row: everything picked is frozen
                     continue
                 empty = 0
-                limit = min(seconds, deadline - time.perf_counter())
+                limit = min(seconds, until() - time.perf_counter())
                 future = pool.submit(_solve, hood, count_changes, time_limit=limit, workers=lane_workers,
                                      seed=rng.randrange(1 << 30), complete=True)
                 running[future] = _Move(volunteers, days, hood, version, kind, time.perf_counter())

@@ -215,6 +215,25 @@ def test_a_group_without_a_week_in_its_short_search_takes_the_first_valid_one(mo
     assert repaired is not None and check(p, repaired).ok
 
 
+def test_the_search_asks_a_moving_deadline_again_before_each_move(make_problem, make_volunteer, make_shift,
+                                                                   make_role):
+    p = _runs_roster(make_problem, make_volunteer, make_shift, make_role)
+    elig = compute_eligibility(p)
+    start = repair(p, elig, [Assignment("a", "d1", "r")], deadline=time.perf_counter() + 5, workers=1, seed=0,
+                   count_changes=False)
+    asked = []
+
+    def deadline() -> float:  # ten minutes away for the first three questions, then over
+        asked.append(1)
+        return time.perf_counter() + (600 if len(asked) <= 3 else -1)
+
+    began = time.perf_counter()
+    best, _, stats = improve(p, elig, start, evaluate(p, start).objective, deadline=deadline, workers=1, seed=0,
+                             count_changes=False)
+    assert time.perf_counter() - began < 60 and len(asked) >= 4
+    assert 1 <= stats.moves <= 3 and check(p, best).ok
+
+
 def test_a_huge_repaired_part_is_improved_by_the_search_alone(monkeypatch, make_problem, make_volunteer,
                                                               make_shift, make_role):
     # Made "huge" by lowering the thresholds, and given a greedy schedule that breaks the
@@ -266,7 +285,7 @@ def test_a_long_repaired_part_keeps_the_search_longer(monkeypatch, make_problem,
     calls = []
 
     def recording_improve(*args, deadline, **kwargs):
-        calls.append(deadline - time.perf_counter())
+        calls.append(deadline() - time.perf_counter())
         return improve(*args, deadline=deadline, **kwargs)
 
     monkeypatch.setattr("solver.engine.improve", recording_improve)
