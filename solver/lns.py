@@ -169,8 +169,8 @@ def _valid_core(problem: Problem, assignments: Sequence[Assignment]) -> tuple[li
 
 
 def improve(problem: Problem, elig: Eligibility, assignments: Sequence[Assignment], value: float, *,
-            deadline: Union[float, Callable[[], float]], workers: int, seed: int, count_changes: bool, patience: Optional[int] = None,
-            on_improve: Optional[OnImprove] = None,
+            deadline: Union[float, Callable[[], float]], workers: int, seed: int, count_changes: bool,
+            patience: Optional[int] = None, on_improve: Optional[OnImprove] = None,
             limits: MoveLimits = SMALL_MOVES) -> tuple[list[Assignment], float, LnsStats]:
     """Large-neighbourhood search from `assignments` (valid, of objective `value`) until
     `deadline`, or until `patience` moves in a row have not improved the schedule; the best

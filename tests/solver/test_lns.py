@@ -6,6 +6,7 @@ Schedules are judged by the independent checker; objectives by the checker's eva
 from __future__ import annotations
 
 import math
+import random
 import time
 
 import pytest
@@ -18,9 +19,8 @@ from solver.eligibility import compute_eligibility
 from solver.engine import solve
 from solver.evaluate import evaluate
 from solver.greedy import GreedyResult, greedy_fill
-import random
-
-from solver.lns import BIG_MOVES, KINDS, MIN_KIND_SHARE, _cover_faults, _Mix, _Move, _pick, _rejudge, _triples_per_day, improve, repair
+from solver.lns import (BIG_MOVES, KINDS, MIN_KIND_SHARE, _cover_faults, _Mix, _Move, _pick, _rejudge,
+                        _triples_per_day, improve, repair)
 from solver.neighbourhood import neighbourhood
 from tests.solver.engine_helpers import validated
 from tests.solver.test_properties import parsed, random_documents
