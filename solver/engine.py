@@ -32,7 +32,7 @@ from solver.conflicts import explain_infeasible, static_conflicts
 from solver.decompose import Part, decompose
 from solver.domain import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Assignment, Problem, Solution, UnfilledRole
 from solver.eligibility import Eligibility, compute_eligibility
-from solver.evaluate import evaluate
+from solver.evaluate import evaluate, people_per_role
 from solver.explain import explain_unfilled
 from solver.greedy import GreedyResult, greedy_fill
 from solver.lns import BIG_MOVES, SMALL_MOVES, improve, repair
@@ -246,9 +246,7 @@ def _explain_reserve(states: Sequence[_PartState], time_limit: float) -> float:
 
 def _shortfalls(problem: Problem, assignments: Sequence[Assignment]) -> list[UnfilledRole]:
     """The roles of `problem` that `assignments` leave below `need`, with the places missing."""
-    people: dict[tuple[str, str], int] = {}
-    for a in assignments:
-        people[(a.shift, a.role or "")] = people.get((a.shift, a.role or ""), 0) + 1
+    people = people_per_role(assignments)
     return [UnfilledRole(s.id, r.name, r.need - people.get((s.id, r.name), 0))
             for s in problem.shifts for r in s.roles if people.get((s.id, r.name), 0) < r.need]
 
@@ -380,12 +378,15 @@ def _first_and_better(state: _PartState, count_changes: bool, *, on_solution: Ca
         share = LNS_LONG_SHARE if state.part.triples > LNS_LONG_TRIPLES else LNS_SHARE
         patience, limits = LNS_PATIENCE, SMALL_MOVES
     # Each better schedule leaves fewer roles to explain: the search keeps the time freed.
-    end = begun + share * (time_limit + freed())
+    def search_end() -> float:
+        return begun + share * (time_limit + freed())
+
+    end = search_end()
 
     def on_improve(value: float, assignments: list[Assignment]) -> None:
         nonlocal end
         _keep(state, assignments, value)
-        end = begun + share * (time_limit + freed())
+        end = search_end()
         on_solution(value, state.unfilled)
 
     best, _, lns_stats = improve(problem, elig, state.best, state.value,

@@ -51,6 +51,15 @@ def preference_weight(volunteer: Volunteer) -> Callable[[Shift], int]:
     return weight
 
 
+def people_per_role(assignments: Iterable[Assignment]) -> dict[tuple[str, str], int]:
+    """How many assignments each (shift id, role name) has (the role name "" when absent)."""
+    people: dict[tuple[str, str], int] = {}
+    for a in assignments:
+        key = (a.shift, a.role or "")
+        people[key] = people.get(key, 0) + 1
+    return people
+
+
 def evaluate(problem: Problem, assignments: Iterable[Assignment], *,
              count_changes: Optional[bool] = None) -> Evaluation:
     """The exact objective of `assignments` (each a known volunteer, shift and role).

@@ -36,7 +36,7 @@ from solver.checker import AssignmentIndex, check, fixed_present
 from solver.checker_rules import CheckContext, assignment_violations, shift_violations, volunteer_violations
 from solver.domain import Assignment, Problem
 from solver.eligibility import Eligibility, compute_eligibility
-from solver.evaluate import evaluate
+from solver.evaluate import evaluate, people_per_role
 from solver.model import build_model
 from solver.neighbourhood import Neighbourhood, neighbourhood
 from solver.search import run_search
@@ -303,7 +303,7 @@ class _Mix:
         for k in self.kinds:
             if self.rate[k] is None:
                 return k
-        rates = [max(0.0, self.rate[k] or 0.0) for k in self.kinds]
+        rates = [max(0.0, self.rate[k]) for k in self.kinds]
         total = sum(rates)
         if total <= 0:
             return self.rng.choice(self.kinds)
@@ -350,10 +350,7 @@ def _triples_per_day(problem: Problem, elig: Eligibility) -> list[dict[int, int]
 
 def _cover_faults(problem: Problem, schedule: Sequence[Assignment]) -> list[int]:
     """Shifts (indexes) of `schedule` with a role below its need or above it at a cost."""
-    people: dict[tuple[str, str], int] = {}
-    for a in schedule:
-        key = (a.shift, a.role or "")
-        people[key] = people.get(key, 0) + 1
+    people = people_per_role(schedule)
     faults = []
     for s, shift in enumerate(problem.shifts):
         for role in shift.roles:
