@@ -73,8 +73,11 @@ LNS_PATIENCE = 30
 #: 8,181 / 7,806 -> 5,367 / 7,058 / 6,331; 15 (6,726) 6,429 -> 6,222 and 19 (9,728) 7,069 ->
 #: 5,527 (seed 1). Smaller ones keep `LNS_SHARE`, where CP-SAT's whole-model search pays:
 #: 8 (2,158) 1,922 / 2,031 -> 1,751 / 1,966, 14 (3,572) 1,792 / 1,582 -> 1,589 / 1,678,
-#: 16 (2,250) 3,649 / 3,650 -> 3,650 / 4,153 (seeds 1, 2).
-LNS_LONG_TRIPLES = 6000
+#: 16 (2,250) 3,649 / 3,650 -> 3,650 / 4,153 (seeds 1, 2). Since the greedy fill's share
+#: shrank, 17 (5,304) gains from the longer search too: seeds 0 / 1, 6,509 / 6,514 ->
+#: 6,299 / 6,006, while 14 gives 1,405 / 1,313 -> 1,419 / 1,444 and 16 3,459 / 3,443 ->
+#: 3,545 / 3,437.
+LNS_LONG_TRIPLES = 4000
 LNS_LONG_SHARE = 0.95
 #: A repaired part of up to this many candidate triples goes to CP-SAT's search at once
 #: (Curtois 3-7, 600-1,250 triples, proven or within 0.4% there); bigger ones get the
