@@ -153,6 +153,19 @@ def test_the_mix_tries_every_kind_then_favours_the_one_that_gains_most():
     assert draws.count("window") < draws.count("horizon")
 
 
+def test_the_mix_rates_a_kind_by_its_gains_over_its_seconds_not_by_each_moves_ratio():
+    # Horizon moves alternate a quick gain of 10 (0.1 s) with 2 s for nothing: 4.8 a second.
+    # Window moves gain 10 in 1 s each: 10 a second. An average of each move's ratio would
+    # rate the horizon near 50 a second and favour it.
+    mix = _Mix(random.Random(0), ("window", "horizon"))
+    for i in range(20):
+        mix.record("window", gain=10.0, seconds=1.0)
+        mix.record("horizon", gain=10.0 if i % 2 else 0.0, seconds=0.1 if i % 2 else 2.0)
+    assert mix.rate("window") > 1.5 * mix.rate("horizon")
+    draws = [mix.choose() for _ in range(2000)]
+    assert draws.count("window") > draws.count("horizon")
+
+
 def _runs_roster(make_problem, make_volunteer, make_shift, make_role):
     """Two people, a run of at least 3 days for whoever works, one place a day for a week:
     the greedy cannot keep the runs, and the optimum covers every day."""
